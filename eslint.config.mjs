@@ -1,0 +1,164 @@
+// ESLint flat config. Besides typescript-eslint's recommended rules it
+// enforces the layer boundaries (docs/ARCHITECTURE.md) with
+// no-restricted-imports, in the spirit of VS Code's code-layering rule.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+import { builtinModules } from 'node:module'
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+
+const noElectron = {
+  name: 'electron',
+  message: 'Only src-main/electron/ may import electron (keep decisions in pure modules).',
+}
+const noNode = nodeBuiltins.map((name) => ({
+  name,
+  message: 'This layer runs in a browser/sandbox: no Node builtins.',
+}))
+const noMainFromUi = {
+  group: ['**/src-main/**', '**/src-main'],
+  message: 'The renderer and shared code never import main-process code; use the RPC contract.',
+}
+
+/** @param {object} opts */
+const restrict = ({ paths = [], patterns = [] }) => ({
+  'no-restricted-imports': ['error', { paths, patterns }],
+})
+
+export default tseslint.config(
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'resources/**/dist/**',
+      'coverage/**',
+      'test-support/lint-fixtures/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': 'off',
+      eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    files: ['**/*.cjs', 'bin/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // --- layer boundaries -------------------------------------------------
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/electron/**'],
+    rules: restrict({
+      paths: [noElectron],
+      patterns: [{ group: ['electron/*'], message: noElectron.message }],
+    }),
+  },
+  {
+    files: ['src-main/core/**/*.ts'],
+    rules: restrict({
+      paths: [noElectron, { name: 'react', message: 'core is UI-free.' }],
+      patterns: [
+        { group: ['electron/*'], message: noElectron.message },
+        {
+          group: [
+            '**/electron/**',
+            '**/shell/**',
+            '**/rpc/**',
+            '**/serve/**',
+            '**/cli/**',
+            '**/src-renderer/**',
+            // the shared contract (src-shared/rpc, …) is allowed everywhere
+            '!**/src-shared/**',
+          ],
+          message:
+            'src-main/core is the domain layer: it imports neither Electron, UI, transport nor CLI code.',
+        },
+        {
+          group: ['react-dom', 'react-dom/*', 'zustand', '@xterm/xterm'],
+          message: 'core is UI-free.',
+        },
+      ],
+    }),
+  },
+  {
+    files: ['src-main/shell/**/*.ts'],
+    rules: restrict({
+      paths: [noElectron],
+      patterns: [
+        { group: ['electron/*'], message: noElectron.message },
+        {
+          group: ['**/electron/**'],
+          message: 'shell/ holds pure decisions; adapters live in src-main/electron/.',
+        },
+      ],
+    }),
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    rules: restrict({
+      paths: [noElectron, ...noNode],
+      patterns: [
+        noMainFromUi,
+        {
+          group: ['**/src-renderer/**', '**/src-preload/**'],
+          message: 'src-shared depends on nothing but zod.',
+        },
+        {
+          group: ['react', 'react-dom', 'zustand'],
+          message: 'src-shared depends on nothing but zod.',
+        },
+      ],
+    }),
+  },
+  {
+    files: ['src-preload/**/*.ts'],
+    rules: restrict({
+      paths: noNode,
+      patterns: [
+        noMainFromUi,
+        { group: ['**/src-renderer/**'], message: 'The preload stays tiny.' },
+      ],
+    }),
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...restrict({
+        paths: [noElectron, ...noNode],
+        patterns: [
+          noMainFromUi,
+          { group: ['**/src-preload/**'], message: 'Use window.botBottle through the RPC client.' },
+        ],
+      }),
+    },
+  },
+  {
+    files: [
+      'e2e/**/*.ts',
+      'test-support/**/*.ts',
+      'test-tools/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.mjs',
+      '**/*.spec.ts',
+      '**/*.spec.tsx',
+    ],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+)

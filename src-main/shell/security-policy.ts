@@ -1,0 +1,55 @@
+/**
+ * Pure security decisions applied by the Electron adapters (Electron's
+ * security checklist; items cited). URLs are parsed, never prefix-matched
+ * (item 13: `https://app.example.com.attacker.com`).
+ */
+
+/** The app's own scheme: the renderer is served from bot-bottle://app/. */
+export const APP_SCHEME = 'bot-bottle'
+export const APP_ORIGIN = `${APP_SCHEME}://app`
+
+export function originOf(url: string): string | null {
+  try {
+    const u = new URL(url)
+    // Custom standard schemes give "null" origins in WHATWG URL; rebuild it.
+    if (u.protocol === `${APP_SCHEME}:`) return `${APP_SCHEME}://${u.host}`
+    return u.origin === 'null' ? null : u.origin
+  } catch {
+    return null
+  }
+}
+
+/** Item 13: the window may only navigate within the app itself. */
+export function isAllowedNavigation(url: string, appOrigin: string): boolean {
+  return originOf(url) === appOrigin
+}
+
+/** Items 14/15: new windows are always denied; https links go to the system browser. */
+export function externalUrlToOpen(url: string): string | null {
+  try {
+    const u = new URL(url)
+    if (u.protocol !== 'https:' || !u.hostname) return null
+    if (u.username || u.password) return null
+    return u.toString()
+  } catch {
+    return null
+  }
+}
+
+/** Item 17: IPC is accepted only from the app's own top-level frame. */
+export function isTrustedSender(
+  sender: { frameUrl: string | null; isTopFrame: boolean; isOwnWindow: boolean },
+  appOrigin: string,
+): boolean {
+  return (
+    sender.isOwnWindow &&
+    sender.isTopFrame &&
+    sender.frameUrl !== null &&
+    originOf(sender.frameUrl) === appOrigin
+  )
+}
+
+/** Item 5: every permission request and check is denied; the app needs none. */
+export function permissionAllowed(_permission: string): boolean {
+  return false
+}

@@ -1,0 +1,63 @@
+/**
+ * The main window's options, as a pure function so every security-relevant
+ * value is unit-tested without Electron (the adapter passes this object to
+ * BrowserWindow unchanged; its type is checked there against Electron's).
+ */
+export interface MainWindowOptions {
+  width: number
+  height: number
+  minWidth: number
+  minHeight: number
+  show: boolean
+  title: string
+  backgroundColor: string
+  autoHideMenuBar: boolean
+  webPreferences: {
+    preload: string
+    contextIsolation: true
+    sandbox: true
+    nodeIntegration: false
+    nodeIntegrationInWorker: false
+    nodeIntegrationInSubFrames: false
+    webviewTag: false
+    webSecurity: true
+    allowRunningInsecureContent: false
+    experimentalFeatures: false
+    navigateOnDragDrop: false
+    spellcheck: false
+    devTools: boolean
+  }
+}
+
+export function mainWindowOptions(input: {
+  preloadPath: string
+  devTools: boolean
+  dark: boolean
+}): MainWindowOptions {
+  if (!input.preloadPath.startsWith('/')) throw new Error('preloadPath must be absolute')
+  return {
+    width: 1200,
+    height: 800,
+    minWidth: 380,
+    minHeight: 480,
+    show: false,
+    title: 'Bot Bottle',
+    backgroundColor: input.dark ? '#16181d' : '#ffffff',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: input.preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      devTools: input.devTools,
+    },
+  }
+}
