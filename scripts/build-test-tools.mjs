@@ -2,7 +2,7 @@
 // into out/test-tools/. Each entry is bundled to one CommonJS file with a
 // shebang, so it starts fast (no TypeScript loader at run time).
 import { build } from 'esbuild'
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -28,17 +28,29 @@ export async function buildTestTools() {
       continue
     }
     const outfile = join(outDir, name)
-    await build({
+    const result = await build({
       entryPoints: [entry],
-      outfile,
       bundle: true,
+      write: false,
       platform: 'node',
       target: 'node20',
       format: 'cjs',
       banner: { js: '#!/usr/bin/env node' },
       logLevel: 'warning',
     })
-    await chmod(outfile, 0o755)
+    const code = result.outputFiles[0].contents
+    // Parallel test runs may be executing the current file: replace it only
+    // when it changed, and atomically (write a temp file, then rename).
+    const current = await readFile(outfile).catch(() => null)
+    if (!current || !Buffer.from(code).equals(current)) {
+      const tmp = `${outfile}.${process.pid}.tmp`
+      await writeFile(tmp, code, { mode: 0o755 })
+      await chmod(tmp, 0o755)
+      await rename(tmp, outfile).catch(async (e) => {
+        await rm(tmp, { force: true })
+        throw e
+      })
+    }
     built.push(outfile)
   }
   return built
