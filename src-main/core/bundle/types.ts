@@ -22,4 +22,6 @@ export interface BundleContainerConfig {
   /** BUNDLE_DAEMONS (comma-separated; empty = "no daemons selected") and daemon settings. */
   env: Record<string, string>
   command?: string[]
+  /** docker run flags (hardening, log rotation): pass as ContainerSpec.extraArgs. */
+  extraArgs?: string[]
 }

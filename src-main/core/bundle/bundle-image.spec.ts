@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestImages, TEST_IMAGES } from '../../../scripts/build-test-images.mjs'
+import { need } from '../../../test-support/prereqs'
+import { CommandRunner } from '../base/exec'
+import { createDocker, resolveDockerBinary } from '../docker/docker'
+import { LABELS, type Docker } from '../docker/types'
+import {
+  BUNDLE_HASH_LABEL,
+  BUNDLE_IMAGE_REPO,
+  createBundleImage,
+  findBundleDir,
+} from './bundle-image'
+import { bundleContainerConfig } from './container-config'
+
+describe('bundle image selection', () => {
+  const docker = {
+    imageInspect: () => Promise.reject(new Error('must not be called')),
+  } as unknown as Docker
+
+  it('uses the setting first, then BOT_BOTTLE_BUNDLE_IMAGE, without building', async () => {
+    const both = createBundleImage({
+      docker,
+      setting: () => 'mine:1',
+      env: { BOT_BOTTLE_BUNDLE_IMAGE: 'env:2' },
+    })
+    expect(await both.ensure()).toEqual({ image: 'mine:1', source: 'setting', hash: null })
+    const env = createBundleImage({
+      docker,
+      setting: () => null,
+      env: { BOT_BOTTLE_BUNDLE_IMAGE: 'env:2' },
+    })
+    expect(await env.ensure()).toEqual({ image: 'env:2', source: 'env', hash: null })
+  })
+
+  it('finds resources/bundle from the source tree', () => {
+    expect(findBundleDir()).toMatch(/resources\/bundle$/)
+  })
+})
+
+describe.skipIf(!need('docker'))('bundle image build (real engine)', () => {
+  const runner = new CommandRunner()
+  let docker: Docker
+  const built: string[] = []
+
+  beforeAll(async () => {
+    await buildTestImages()
+    docker = createDocker({
+      binary: resolveDockerBinary({ settingPath: null, env: process.env }),
+      runner,
+    })
+  })
+  afterAll(async () => {
+    for (const image of built)
+      await runner.run({ file: docker.binary, args: ['image', 'rm', image], timeoutMs: 30_000 })
+  })
+
+  it('builds bot-bottle-bundle:<hash12> from the definition once, then finds it', async () => {
+    let builds = 0
+    const stop = runner.observe(({ spec }) => {
+      if (spec.args[0] === 'build') builds++
+    })
+    try {
+      // A registry-free base: the same Dockerfile, FROM the local test node image (part of the hash).
+      const images = createBundleImage({
+        docker,
+        setting: () => null,
+        env: {},
+        baseImage: TEST_IMAGES.node,
+      })
+      const [a, b] = await Promise.all([images.ensure(), images.ensure()])
+      built.push(a.image)
+      expect(a).toEqual(b)
+      expect(a.image).toBe(`${BUNDLE_IMAGE_REPO}:${a.hash!.slice(0, 12)}`)
+      expect(builds).toBe(a.source === 'built' ? 1 : 0)
+      const labels = (await docker.imageInspect(a.image))!.labels
+      expect(labels).toMatchObject({
+        [BUNDLE_HASH_LABEL]: a.hash,
+        [LABELS.managed]: '1',
+        [LABELS.role]: 'bundle-image',
+      })
+
+      const again = await createBundleImage({
+        docker,
+        setting: () => null,
+        env: {},
+        baseImage: TEST_IMAGES.node,
+      }).ensure()
+      expect(again).toEqual({ ...a, source: 'present' })
+      expect(builds).toBe(a.source === 'built' ? 1 : 0)
+
+      // The image it built runs the bundle: idle without daemons, clean exit on SIGTERM.
+      const name = `bb-test-bundle-image-${process.pid}`
+      const config = bundleContainerConfig({ image: a.image, daemons: [] })
+      await docker.containerRun({
+        name,
+        image: config.image,
+        network: 'none',
+        ip: '',
+        labels: { [LABELS.managed]: '1' },
+        env: config.env,
+        extraArgs: config.extraArgs,
+      })
+      try {
+        for (let i = 0; i < 50 && !(await docker.logs(name)).includes('no daemons selected'); i++)
+          await new Promise((r) => setTimeout(r, 100))
+        expect(await docker.logs(name)).toContain('"msg":"no daemons selected"')
+        await docker.containerStop(name, 10)
+        expect(await docker.containerInspect(name)).toMatchObject({ state: 'exited', exitCode: 0 })
+      } finally {
+        await docker.containerRemove(name)
+      }
+    } finally {
+      stop()
+    }
+  })
+})
+
+describe('bundle container config', () => {
+  it('selects daemons and passes the canonical allowlist, with hardening flags', () => {
+    const c = bundleContainerConfig({
+      image: 'img:1',
+      daemons: ['egress'],
+      allowlist: ['API.Anthropic.com.', '*.sentry.io'],
+      maxConnections: 64,
+    })
+    expect(c.image).toBe('img:1')
+    expect(c.env).toEqual({
+      BUNDLE_DAEMONS: 'egress',
+      EGRESS_ALLOWLIST: '["api.anthropic.com","*.sentry.io"]',
+      EGRESS_MAX_CONNECTIONS: '64',
+    })
+    expect(c.extraArgs).toEqual(
+      expect.arrayContaining(['--cap-drop', 'ALL', '--security-opt', 'no-new-privileges']),
+    )
+    expect(bundleContainerConfig({ image: 'img:1', daemons: [] }).env).toEqual({
+      BUNDLE_DAEMONS: '',
+    })
+  })
+
+  it('refuses invalid allowlists and daemons this build does not have', () => {
+    expect(() =>
+      bundleContainerConfig({
+        image: 'i',
+        daemons: ['egress'],
+        allowlist: ['ok.example.com', 'https://x'],
+      }),
+    ).toThrow(/"https:\/\/x": write a host, not a URL/)
+    expect(() => bundleContainerConfig({ image: 'i', daemons: ['egress'] })).toThrow(
+      /allowlist: required/,
+    )
+    expect(() => bundleContainerConfig({ image: 'i', daemons: ['git-gate'] })).toThrow(
+      /not in this build yet: git-gate/,
+    )
+  })
+})
