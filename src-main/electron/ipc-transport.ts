@@ -40,14 +40,19 @@ export function serveRpcOverIpc(options: {
       const conn = options.rpc.connect(transport)
       entry = { transport, conn }
       connections.set(contents.id, entry)
+      // Not `once`: a same-document navigation (the shell's hash routes)
+      // must not use up the listener that a reload needs.
+      const onNavigation = (details: { isMainFrame: boolean; isSameDocument: boolean }): void => {
+        if (details.isMainFrame && !details.isSameDocument) end()
+      }
       const end = (): void => {
+        contents.removeListener('did-start-navigation', onNavigation)
+        contents.removeListener('destroyed', end)
         connections.delete(contents.id)
         transport.fireClose()
       }
-      contents.once('destroyed', end)
-      contents.once('did-start-navigation', (details) => {
-        if (details.isMainFrame && !details.isSameDocument) end()
-      })
+      contents.on('destroyed', end)
+      contents.on('did-start-navigation', onNavigation)
     }
     entry.transport.fireMessage(message)
   }

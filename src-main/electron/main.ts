@@ -1,103 +1,138 @@
-// The Electron entry: owns the backend in-process and serves its RPC to the
-// dashboard window over IPC. Every decision comes from src-main/shell.
-import { app, dialog, shell, type BrowserWindow } from 'electron'
+// The Electron entry: owns the backend in-process, serves its RPC to the
+// dashboard over IPC, and runs the menu-bar shell on an in-process RPC client
+// of the same server. Every decision comes from src-main/shell.
+import { app, dialog, shell } from 'electron'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { createBackend, type Backend } from '../core/backend'
+import type { BackendLogLine } from '../../src-shared/contract'
+import { RpcClient } from '../../src-shared/rpc/client'
+import { createMemoryTransportPair } from '../../src-shared/rpc/memory-transport'
+import { LogHub } from '../core/base/logger'
+import { DisposableStore } from '../core/base/lifecycle'
+import { createBackend } from '../core/backend'
 import { createHandlers } from '../rpc/handlers'
 import { RpcServer } from '../rpc/server'
+import { APP_ID, resourcesDir } from '../shell/app-identity'
+import { startedHidden } from '../shell/autostart'
 import { APP_ORIGIN, externalUrlToOpen, originOf } from '../shell/security-policy'
+import { TEST_HOOKS_GLOBAL, testHooksEnabled } from '../shell/test-hooks'
 import { handleAppProtocol, registerAppScheme } from './app-protocol'
+import { DesktopShell } from './desktop-shell'
+import { pickFolder } from './native-dialogs'
 import { serveRpcOverIpc } from './ipc-transport'
-import { applySecurityRestrictions } from './security'
-import { createTray } from './tray'
-import { createMainWindow } from './window'
+import { SecurityRestrictions } from './security-restrictions'
 
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 const appUrl = devUrl ?? `${APP_ORIGIN}/index.html`
 const appOrigin = (): string => originOf(appUrl) ?? APP_ORIGIN
-const resourcesDir = app.isPackaged
-  ? join(process.resourcesPath, 'resources')
-  : join(__dirname, '..', '..', 'resources')
 
+const toStderr = (l: BackendLogLine): void => {
+  process.stderr.write(`${l.time} ${l.level.padEnd(5)} ${l.scope}: ${l.message}\n`)
+}
+/** Logs until the backend's own log exists (security events can come first). */
+const earlyLogs = new LogHub({ sink: toStderr })
+
+// Before ready: the sandbox for every renderer, the app:// scheme, and the
+// security handlers, so that nothing is created without them.
 app.enableSandbox()
 registerAppScheme()
+const security = new SecurityRestrictions(appOrigin, earlyLogs.logger('security'))
+security.install()
 
 if (!app.requestSingleInstanceLock()) {
+  // The running instance shows its dashboard (second-instance below).
   app.quit()
 } else {
-  let win: BrowserWindow | null = null
-  let backend: Backend | null = null
-  let quitting = false
+  // Everything started below, released in reverse order when the app quits.
+  const lifetime = new DisposableStore()
+  let desktop: DesktopShell | null = null
+  let exitApproved = false
 
-  const openDashboard = (): void => {
-    if (!win || win.isDestroyed()) {
-      win = createMainWindow(appUrl, !app.isPackaged)
-      // Closing the dashboard hides it: the app lives in the menu bar.
-      win.on('close', (e) => {
-        if (!quitting) {
-          e.preventDefault()
-          win?.hide()
-        }
-      })
-    } else {
-      win.show()
-      win.focus()
+  // Started again, from a launcher or the CLI: show the running one.
+  app.on('second-instance', () => desktop?.window.show())
+  // macOS: opened again from Finder or Spotlight while running.
+  app.on('activate', () => desktop?.window.show())
+  // A menu-bar app keeps running with no window.
+  app.on('window-all-closed', () => {})
+
+  app.on('before-quit', (event) => {
+    if (exitApproved) return
+    // A quit the tray did not start (logout, Cmd+Q, a signal): bottles are left
+    // running and adopted at the next start, unless a stop is under way,
+    // which is finished first (the quit flow exits when it is done).
+    if (desktop?.quitting) {
+      event.preventDefault()
+      return
     }
-  }
-
-  app.on('second-instance', () => openDashboard())
-  applySecurityRestrictions(appOrigin, {
-    debug() {},
-    info() {},
-    warn: console.warn,
-    error: console.error,
-    child() {
-      return this
-    },
+    exitApproved = true
+    desktop?.window.allowClose()
   })
 
-  void app.whenReady().then(async () => {
+  app.on('will-quit', () => lifetime.dispose())
+
+  const start = async (): Promise<void> => {
+    await app.whenReady()
     if (process.platform === 'darwin') app.dock?.hide()
+    if (process.platform === 'win32') app.setAppUserModelId(APP_ID)
     handleAppProtocol(join(__dirname, '..', 'renderer'))
-    backend = await createBackend({ mode: 'electron', version: app.getVersion() })
-    const rpc = new RpcServer({
-      ...createHandlers(backend, {
-        openExternal: async (url) => {
-          const safe = externalUrlToOpen(url)
-          if (!safe) return false
-          await shell.openExternal(safe)
-          return true
-        },
-        pickFolder: async (defaultPath) => {
-          const result = await dialog.showOpenDialog({
-            properties: ['openDirectory', 'createDirectory'],
-            defaultPath,
-          })
-          return result.canceled ? null : (result.filePaths[0] ?? null)
-        },
+
+    const backend = lifetime.add(
+      await createBackend({ mode: 'electron', version: app.getVersion(), logSink: toStderr }),
+    )
+    security.useLogger(backend.logs.logger('security'))
+    const rpc = lifetime.add(
+      new RpcServer({
+        ...createHandlers(backend, {
+          openExternal: async (url) => {
+            const safe = externalUrlToOpen(url)
+            if (!safe) return false
+            await shell.openExternal(safe)
+            return true
+          },
+          pickFolder,
+        }),
+        logger: backend.logs.logger('rpc'),
       }),
-      logger: backend.logs.logger('rpc'),
-    })
-    serveRpcOverIpc({
-      rpc,
-      appOrigin,
-      isOwnWindow: (contents) => !!win && !win.isDestroyed() && win.webContents.id === contents.id,
-      logger: backend.logs.logger('ipc'),
-    })
-    createTray(resourcesDir, {
-      openDashboard,
-      quit: () => {
-        quitting = true
+    )
+
+    // The shell is one more client of the same server, in-process.
+    const [serverSide, shellSide] = createMemoryTransportPair()
+    lifetime.add(rpc.connect(serverSide))
+    const client = lifetime.add(new RpcClient(shellSide))
+    const shellDesktop = new DesktopShell({
+      client,
+      appUrl,
+      resourcesDir: resourcesDir({ isPackaged: app.isPackaged, appPath: app.getAppPath() }),
+      home: process.env.HOME || homedir(),
+      env: process.env,
+      log: backend.logs.logger('shell'),
+      exit: () => {
+        exitApproved = true
+        shellDesktop.window.allowClose()
         app.quit()
       },
     })
-    openDashboard()
-  })
+    desktop = lifetime.add(shellDesktop)
 
-  app.on('before-quit', () => {
-    quitting = true
+    lifetime.add(
+      serveRpcOverIpc({
+        rpc,
+        appOrigin,
+        isOwnWindow: (contents) => shellDesktop.window.isOwn(contents),
+        logger: backend.logs.logger('ipc'),
+      }),
+    )
+    if (testHooksEnabled(process.env, app.isPackaged)) {
+      Object.assign(globalThis, { [TEST_HOOKS_GLOBAL]: shellDesktop.testHooks() })
+    }
+    const wasOpenedAtLogin =
+      process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin
+    shellDesktop.start(!startedHidden(process.argv, wasOpenedAtLogin))
+  }
+
+  start().catch((e: Error) => {
+    earlyLogs.logger('main').error(`could not start: ${e.stack ?? e.message}`)
+    dialog.showErrorBox('Bot Bottle could not start', e.message)
+    app.exit(1)
   })
-  app.on('will-quit', () => backend?.dispose())
-  // A menu-bar app keeps running with no window.
-  app.on('window-all-closed', () => {})
 }

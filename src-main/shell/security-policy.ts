@@ -53,3 +53,20 @@ export function isTrustedSender(
 export function permissionAllowed(_permission: string): boolean {
   return false
 }
+
+/**
+ * Item 19: the fuses flipped in the packaged binary (electron-builder.yml
+ * `electronFuses` must say exactly this; a test compares them). No
+ * ELECTRON_RUN_AS_NODE, NODE_OPTIONS or --inspect to turn the app into a
+ * Node shell, cookies encrypted, and code only from the integrity-checked asar.
+ */
+export const ELECTRON_FUSES = {
+  runAsNode: false,
+  enableCookieEncryption: true,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+  loadBrowserProcessSpecificV8Snapshot: false,
+  grantFileProtocolExtraPrivileges: false,
+} as const

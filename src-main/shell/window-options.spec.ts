@@ -25,6 +25,18 @@ describe('main window options', () => {
     })
   })
 
+  it('enables no Blink features (checklist 10)', () => {
+    expect(opts.webPreferences).not.toHaveProperty('enableBlinkFeatures')
+  })
+
+  it('sets a window icon only where given (Linux)', () => {
+    expect(opts).not.toHaveProperty('icon')
+    expect(
+      mainWindowOptions({ preloadPath: '/p.js', devTools: false, dark: false, icon: '/r/icon.png' })
+        .icon,
+    ).toBe('/r/icon.png')
+  })
+
   it('shows the window only when ready and uses the given preload', () => {
     expect(opts.show).toBe(false)
     expect(opts.webPreferences.preload).toBe('/app/out/preload/index.js')

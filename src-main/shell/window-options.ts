@@ -12,6 +12,8 @@ export interface MainWindowOptions {
   title: string
   backgroundColor: string
   autoHideMenuBar: boolean
+  /** The window icon where the OS takes it from the window (Linux). */
+  icon?: string
   webPreferences: {
     preload: string
     contextIsolation: true
@@ -33,6 +35,7 @@ export function mainWindowOptions(input: {
   preloadPath: string
   devTools: boolean
   dark: boolean
+  icon?: string
 }): MainWindowOptions {
   if (!input.preloadPath.startsWith('/')) throw new Error('preloadPath must be absolute')
   return {
@@ -44,6 +47,7 @@ export function mainWindowOptions(input: {
     title: 'Bot Bottle',
     backgroundColor: input.dark ? '#16181d' : '#ffffff',
     autoHideMenuBar: true,
+    ...(input.icon ? { icon: input.icon } : {}),
     webPreferences: {
       preload: input.preloadPath,
       contextIsolation: true,

@@ -1,0 +1,14 @@
+import { join } from 'node:path'
+
+/** The app's identity: electron-builder's appId, Windows' AppUserModelID (notifications). */
+export const APP_ID = 'dev.botbottle.BotBottle'
+
+/**
+ * The top-level resources/ folder (icons, the bundle's sources). Packaged, it
+ * is unpacked from the asar (asarUnpack) so that child processes such as
+ * `docker build` can read it: app.asar.unpacked/resources.
+ */
+export function resourcesDir(o: { isPackaged: boolean; appPath: string }): string {
+  const root = o.isPackaged ? o.appPath.replace(/app\.asar$/, 'app.asar.unpacked') : o.appPath
+  return join(root, 'resources')
+}
