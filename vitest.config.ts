@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Renderer components and their *.spec.tsx use the automatic JSX runtime (as tsconfig.web.json says).
+  esbuild: { jsx: 'automatic' },
   resolve: {
     // Unit tests never load the real electron package (it would try to
     // download a binary): every `electron` import gets the stub.

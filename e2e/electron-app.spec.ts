@@ -101,7 +101,11 @@ test.describe('menu-bar shell (Electron)', () => {
       BOT_BOTTLE_SUBNET_POOL: POOL,
       [TEST_HOOKS_ENV]: '1',
     }
-    app = await electron.launch({ executablePath: binary!, args: [ROOT], env })
+    app = await electron.launch({
+      executablePath: binary!,
+      args: [ROOT],
+      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    })
     await expect.poll(() => app.evaluate((_e, g) => g in globalThis, TEST_HOOKS_GLOBAL)).toBe(true)
   })
 

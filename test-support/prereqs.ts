@@ -35,6 +35,17 @@ export function dockerAvailable(): boolean {
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
+/** The flags every Chromium the tests and benches launch gets (no sandbox as root, no GPU, no phoning home). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
 export function chromiumAvailable(): boolean {
   return probe('chromium', () => existsSync(CHROMIUM_PATH))
 }

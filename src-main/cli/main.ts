@@ -1,10 +1,27 @@
 import { UsageError, parseArgs } from './args'
 import type { CliCommand, CliIO } from './command'
 import { serveCommand } from './serve'
+import { cacheCommand } from './commands/cache'
+import { cpCommand } from './commands/cp'
+import { doctorCommand } from './commands/doctor'
+import { execCommand } from './commands/exec'
+import { launchCommand } from './commands/launch'
+import { lsCommand } from './commands/ls'
+import { rmCommand, stopCommand } from './commands/stop'
 import { isRpcError } from '../../src-shared/rpc/errors'
 
 /** Every `bot-bottle` command. Add new ones here. */
-const COMMANDS: CliCommand[] = [serveCommand]
+const COMMANDS: CliCommand[] = [
+  doctorCommand,
+  lsCommand,
+  launchCommand,
+  stopCommand,
+  rmCommand,
+  execCommand,
+  cpCommand,
+  cacheCommand,
+  serveCommand,
+]
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

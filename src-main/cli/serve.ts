@@ -37,6 +37,8 @@ export const serveCommand: CliCommand = {
     io.err('stopping…')
     rpc.dispose()
     await handle.close()
+    // A launch in progress is torn down, not left half-built; running bottles stay up.
+    await backend.bottles.shutdown()
     backend.dispose()
     return 0
   },

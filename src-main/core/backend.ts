@@ -5,6 +5,20 @@ import { DisposableStore, type Disposable } from './base/lifecycle'
 import { CommandRunner } from './base/exec'
 import { resolvePaths, type AppPaths } from './config/paths'
 import { SettingsStore } from './config/settings-store'
+import { BottleService } from './bottles/bottle-service'
+import { MetadataStore, sidecarsInUse } from './bottles/metadata'
+import { RecordKeeper } from './bottles/record-keeper'
+import { SecretRegistry } from './bottles/secret-registry'
+import { createBundleImage } from './bundle/bundle-image'
+import { createBundleStarter } from './launch/bundle-starter'
+import { HostTools } from './launch/host-tools'
+import { ManifestService } from './manifest/manifest-service'
+import { createDigestResolver } from './pack/digest-resolver'
+import { PackCache } from './pack/pack-cache'
+import { DEFAULT_SUBNET_POOL, SubnetAllocator } from './plan/subnet'
+import { PreflightService } from './preflight/preflight-service'
+import { SessionService } from './sessions/session-service'
+import { EgressService } from './egress/egress-service'
 
 /** How the backend is being run; only changes what the UI can offer. */
 export type BackendMode = 'electron' | 'serve' | 'cli'
@@ -32,28 +46,99 @@ export interface Backend extends Disposable {
   readonly log: Logger
   readonly runner: CommandRunner
   readonly settings: SettingsStore
+  /** Secret values (guest API keys, tokens) the log masks wherever they appear. */
+  readonly secrets: SecretRegistry
+  /** The smolvm and docker CLIs, found from Settings / env / PATH at each use. */
+  readonly tools: HostTools
+  readonly manifest: ManifestService
+  readonly preflight: PreflightService
+  readonly packCache: PackCache
+  /** Bottles: launch, stop, use. Plug the self-test and session closing in with `bottles.useHooks`. */
+  readonly bottles: BottleService
+  /** Terminal sessions (node-pty) of running bottles; closed when their bottle stops. */
+  readonly sessions: SessionService
+  /** A running bottle's allowlist and decision log, through its bundle container. */
+  readonly egress: EgressService
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const env = options.env ?? process.env
   const paths = resolvePaths(env)
   const store = new DisposableStore()
-  const logs = new LogHub({ sink: options.logSink })
+  const secrets = new SecretRegistry()
+  const logs = new LogHub({ sink: options.logSink, secrets: () => secrets.all() })
   const log = logs.logger('backend')
   const runner = new CommandRunner(logs.logger('exec'))
   const settings = new SettingsStore(paths.settingsPath)
   await settings.load()
+  const homeId = createHash('sha256').update(paths.dataDir).digest('hex').slice(0, 12)
+  const tools = new HostTools({ env, settings, runner, logs })
+  const manifest = store.add(new ManifestService(paths.manifestPath, logs.logger('manifest')))
+  await manifest.ensure()
+  const preflight = new PreflightService({ smolvm: () => tools.smolvm(), docker: () => tools.docker() })
+  const keeper = store.add(new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata'))))
+  const packCache = new PackCache({
+    dir: paths.packCacheDir,
+    smolvm: () => tools.smolvm(),
+    resolveDigest: createDigestResolver(),
+    log: logs.logger('pack'),
+    inUse: async () => sidecarsInUse(keeper.all()),
+  })
+  const bundleImage = createBundleImage({
+    docker: tools.docker(),
+    setting: () => settings.get().bundleImage,
+    env,
+    logger: logs.logger('bundle'),
+  })
+  const bottles = store.add(
+    new BottleService({
+      keeper,
+      homeId,
+      env,
+      logs,
+      runner,
+      manifest,
+      smolvm: () => tools.smolvm(),
+      docker: () => tools.docker(),
+      packCache,
+      bundle: createBundleStarter(bundleImage),
+      subnets: new SubnetAllocator(env.BOT_BOTTLE_SUBNET_POOL || DEFAULT_SUBNET_POOL),
+      secrets,
+      preflight: () => preflight.recent(),
+    }),
+  )
+  await bottles.load()
+  const sessions = store.add(
+    new SessionService((id, kind) => bottles.sessionCommand(id, kind), logs.logger('sessions')),
+  )
+  store.add(bottles.useHooks({ closeSessions: (id, reason) => sessions.closeAllForBottle(id, `bottle ${reason}`) }))
+  const egress = new EgressService({
+    docker: tools.docker(),
+    resolveBundle: (id) => {
+      const b = bottles.list().find((x) => x.id === id)
+      return b?.state === 'running' && b.bundle ? { container: b.bundle.container } : null
+    },
+    logger: logs.logger('egress'),
+  })
 
   const backend: Backend = {
     mode: options.mode,
     version: options.version ?? '0.0.0',
     env,
     paths,
-    homeId: createHash('sha256').update(paths.dataDir).digest('hex').slice(0, 12),
+    homeId,
     logs,
     log,
     runner,
     settings,
+    secrets,
+    tools,
+    manifest,
+    preflight,
+    packCache,
+    bottles,
+    sessions,
+    egress,
     dispose: () => store.dispose(),
   }
   return backend

@@ -4,12 +4,18 @@ import type { HandlerGroup } from './types'
 /** egress.get / egress.set / egress.log, over the EgressService (bottle id → its bundle). */
 export function egressHandlers(deps: {
   egress: EgressService
+  /** Told the applied allowlist, so the bottle's record (and a retry) keeps it. */
+  onRulesChanged?: (id: string, rules: string[]) => Promise<unknown>
 }): HandlerGroup<'egress.get' | 'egress.set', 'egress.log'> {
-  const { egress } = deps
+  const { egress, onRulesChanged } = deps
   return {
     methods: {
       'egress.get': async ({ id }) => ({ rules: await egress.getRules(id) }),
-      'egress.set': async ({ id, rules }) => ({ rules: await egress.setRules(id, rules) }),
+      'egress.set': async ({ id, rules }) => {
+        const applied = await egress.setRules(id, rules)
+        await onRulesChanged?.(id, applied)
+        return { rules: applied }
+      },
     },
     topics: {
       'egress.log': ({ id }, sink) =>

@@ -1,6 +1,12 @@
 import type { Backend } from '../../core/backend'
 import type { MethodHandlers, RpcServerOptions, TopicHandlers } from '../server'
 import { appHandlers, type HostCapabilities } from './app'
+import { bottleHandlers } from './bottles'
+import { cacheHandlers } from './cache'
+import { manifestHandlers } from './manifest'
+import { preflightHandlers } from './preflight'
+import { sessionHandlers } from './sessions'
+import { egressHandlers } from './egress'
 import { settingsHandlers } from './settings'
 
 export type { HostCapabilities }
@@ -13,7 +19,16 @@ export function createHandlers(
   backend: Backend,
   host: HostCapabilities = {},
 ): Pick<RpcServerOptions, 'methods' | 'topics'> {
-  const groups = [appHandlers(backend, host), settingsHandlers(backend)]
+  const groups = [
+    appHandlers(backend, host),
+    settingsHandlers(backend),
+    bottleHandlers(backend),
+    manifestHandlers(backend.manifest),
+    cacheHandlers(backend.packCache),
+    preflightHandlers(backend.preflight),
+    sessionHandlers(backend.sessions),
+    egressHandlers({ egress: backend.egress, onRulesChanged: (id, rules) => backend.bottles.setEgress(id, rules) }),
+  ]
   const methods: Partial<MethodHandlers> = {}
   const topics: Partial<TopicHandlers> = {}
   for (const g of groups) {

@@ -1,0 +1,163 @@
+import type {
+  Bottle,
+  BottleEvent,
+  BottleState,
+  LaunchStep,
+  Teardown,
+} from '../../../src-shared/contract'
+import { RpcError } from '../../../src-shared/rpc/errors'
+import { Emitter, type Event } from '../base/lifecycle'
+import type { BottleRecord, MetadataStore, ResourceRecord } from './metadata'
+import { transition } from './transitions'
+
+/**
+ * The bottles this process knows, kept in memory and on disk together: every
+ * change is written (atomically) and announced on `onEvent`. Bottle states
+ * change only through `transition`, the one door to the state table.
+ */
+export class RecordKeeper {
+  private readonly records = new Map<string, BottleRecord>()
+  private readonly events = new Emitter<BottleEvent>()
+  readonly onEvent: Event<BottleEvent> = this.events.event
+
+  constructor(private readonly store: MetadataStore) {}
+
+  /** Reads the metadata dir; records another process changed are replaced, ours in flight are kept. */
+  async reload(ownedByUs: (id: string) => boolean = () => false): Promise<void> {
+    const onDisk = await this.store.readAll()
+    const seen = new Set<string>()
+    for (const r of onDisk) {
+      seen.add(r.bottle.id)
+      if (ownedByUs(r.bottle.id)) continue
+      const mine = this.records.get(r.bottle.id)
+      this.records.set(r.bottle.id, r)
+      if (mine && JSON.stringify(mine) !== JSON.stringify(r))
+        this.events.fire({ kind: 'upsert', bottle: r.bottle })
+      if (!mine) this.events.fire({ kind: 'upsert', bottle: r.bottle })
+    }
+    for (const id of [...this.records.keys()]) {
+      if (!seen.has(id) && !ownedByUs(id)) {
+        this.records.delete(id)
+        this.events.fire({ kind: 'removed', id })
+      }
+    }
+  }
+
+  all(): BottleRecord[] {
+    return [...this.records.values()].sort((a, b) =>
+      a.bottle.createdAt.localeCompare(b.bottle.createdAt),
+    )
+  }
+
+  find(id: string): BottleRecord | undefined {
+    return this.records.get(id)
+  }
+
+  get(id: string): BottleRecord {
+    const r = this.records.get(id)
+    if (!r) throw new RpcError('NOT_FOUND', `no bottle ${id}`)
+    return r
+  }
+
+  has(id: string): boolean {
+    return this.records.has(id)
+  }
+
+  async create(record: BottleRecord): Promise<void> {
+    if (this.records.has(record.bottle.id))
+      throw new RpcError('CONFLICT', `bottle ${record.bottle.id} already exists`)
+    this.records.set(record.bottle.id, record)
+    await this.store.write(record)
+    this.events.fire({ kind: 'upsert', bottle: record.bottle })
+  }
+
+  /** Changes a bottle's fields other than its state (use `transition` for that). */
+  async patch(
+    id: string,
+    fn: (r: BottleRecord) => BottleRecord,
+    announce = true,
+  ): Promise<BottleRecord> {
+    const prev = this.get(id)
+    const next = fn(prev)
+    if (next.bottle.state !== prev.bottle.state)
+      throw new Error('patch must not change the state: use transition')
+    return this.commit(next, announce)
+  }
+
+  async transition(
+    id: string,
+    to: BottleState,
+    detail: string | null,
+    extra: Partial<Bottle> = {},
+  ): Promise<BottleRecord> {
+    const prev = this.get(id)
+    const bottle = { ...transition(prev.bottle, to, detail), ...extra }
+    return this.commit({ ...prev, bottle }, true)
+  }
+
+  async setStep(id: string, step: LaunchStep): Promise<void> {
+    const prev = this.get(id)
+    const steps = prev.bottle.steps.map((s) => (s.id === step.id ? step : s))
+    await this.commit({ ...prev, bottle: { ...prev.bottle, steps } }, false)
+    this.events.fire({ kind: 'step', id, step })
+  }
+
+  /** Recorded before the command that creates it runs. */
+  resourceIntent(id: string, res: Omit<ResourceRecord, 'state'>): Promise<BottleRecord> {
+    return this.patch(
+      id,
+      (r) => ({
+        ...r,
+        resources: [...r.resources.filter((x) => !same(x, res)), { ...res, state: 'creating' }],
+      }),
+      false,
+    )
+  }
+
+  resourceCreated(id: string, res: Omit<ResourceRecord, 'state'>): Promise<BottleRecord> {
+    return this.patch(
+      id,
+      (r) => ({
+        ...r,
+        resources: r.resources.map((x) => (same(x, res) ? { ...x, state: 'created' as const } : x)),
+      }),
+      false,
+    )
+  }
+
+  /** Recorded once it is gone. */
+  resourceGone(id: string, res: Omit<ResourceRecord, 'state'>): Promise<BottleRecord> {
+    return this.patch(
+      id,
+      (r) => ({ ...r, resources: r.resources.filter((x) => !same(x, res)) }),
+      false,
+    )
+  }
+
+  announceTeardown(teardown: Teardown): void {
+    this.events.fire({ kind: 'teardown', teardown })
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.store.delete(id)
+    if (this.records.delete(id)) this.events.fire({ kind: 'removed', id })
+  }
+
+  private async commit(next: BottleRecord, announce: boolean): Promise<BottleRecord> {
+    this.records.set(next.bottle.id, next)
+    await this.store.write(next)
+    if (announce) this.events.fire({ kind: 'upsert', bottle: next.bottle })
+    return next
+  }
+
+  dispose(): void {
+    this.events.dispose()
+  }
+}
+
+function same(
+  a: Pick<ResourceRecord, 'kind' | 'name'>,
+  b: Pick<ResourceRecord, 'kind' | 'name'>,
+): boolean {
+  return a.kind === b.kind && a.name === b.name
+}

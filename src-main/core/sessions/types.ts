@@ -1,0 +1,36 @@
+import type { SessionKind, SessionOutputEvent } from '../../../src-shared/contract'
+import type { PtyCommand } from '../smolvm/types'
+
+/**
+ * What to run for a new session of a bottle: the launch code provides
+ * `smolvm machine exec --name N -i -t -e TERM=xterm-256color -w <workdir> -- <cmd>`
+ * (a login shell for `shell`). Throws an RpcError (e.g. PRECONDITION when the
+ * bottle is not running) to refuse.
+ */
+export type SessionCommandProvider = (bottleId: string, kind: SessionKind) => Promise<PtyCommand>
+
+/**
+ * One consumer of a session's output (a `sessions.output` subscription).
+ * Receives a `snapshot` first, then `data`, then `exit` once the process ends.
+ */
+export interface SessionViewer {
+  emit(event: SessionOutputEvent): void
+  /** The session is gone (dismissed, or the service shut down). */
+  end(): void
+}
+
+/** Counters for tests and benchmarks: what the flow control did, what is held in memory. */
+export interface SessionStats {
+  pauses: number
+  resumes: number
+  paused: boolean
+  viewers: number
+  /**
+   * Characters held by the session outside the mirror's screen: the batch
+   * waiting to be sent, output not yet applied to the mirror, and output
+   * queued for viewers still receiving their snapshot.
+   */
+  retainedChars: number
+  /** Characters read from the pty since the session started. */
+  outputChars: number
+}
