@@ -62,7 +62,7 @@ describe('electron-builder.yml', () => {
     expect(pkg.scripts.postinstall ?? '').not.toContain('install-app-deps')
     expect(pkg.dependencies['node-pty']).toBeDefined()
     expect(pkg.scripts.dist).toBe(
-      'electron-vite build && electron-builder --config electron-builder.yml',
+      'electron-vite build && node resources/bundle/build.mjs --out resources/bundle/dist && electron-builder --config electron-builder.yml',
     )
   })
 
