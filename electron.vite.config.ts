@@ -54,6 +54,8 @@ export default defineConfig({
   renderer: {
     root: r('src-renderer'),
     build: {
+      // electron-vite leaves the renderer unminified; it is also served over HTTP in serve mode.
+      minify: 'esbuild',
       rollupOptions: { input: { index: r('src-renderer/index.html') }, onwarn },
     },
     plugins: [react(), devCsp],

@@ -8,7 +8,7 @@ test('serve mode shows the dashboard shell connected over WebSocket', async ({
   consoleErrors,
 }) => {
   await openDashboard(page, backend)
-  await expect(page.getByRole('status')).toHaveText('Connected')
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText('Connected')
   await expect(page.getByTestId('app-info')).toContainText('serve')
   // The token left the address bar once the page had it.
   expect(page.url()).not.toContain('token=')
@@ -18,9 +18,9 @@ test('serve mode shows the dashboard shell connected over WebSocket', async ({
 
 test('a reload stays authenticated through the HttpOnly cookie', async ({ page, backend }) => {
   await openDashboard(page, backend)
-  await expect(page.getByRole('status')).toHaveText('Connected')
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText('Connected')
   await page.reload()
-  await expect(page.getByRole('status')).toHaveText('Connected')
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText('Connected')
   expect(await page.evaluate(() => document.cookie)).toBe('') // HttpOnly: invisible to scripts
 })
 

@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+import { fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CacheEntry } from '../../../src-shared/contract'
+import { App } from '../App'
+import { baseBackend, mount, unmountAll } from '../test-support/render-app'
+
+afterEach(unmountAll)
+
+describe('doctor', () => {
+  it('shows each check with its fix, and runs again', async () => {
+    let runs = 0
+    const fake = baseBackend().method('preflight.run', () => {
+      runs++
+      return {
+        ok: false,
+        smolvmVersion: null,
+        checks: [
+          {
+            id: 'smolvm',
+            label: 'smolvm',
+            status: 'fail',
+            detail: '/nowhere/smolvm does not exist',
+            fix: 'Install smolvm, or set its path in Settings.',
+          },
+          { id: 'docker', label: 'Docker', status: 'ok', detail: 'docker 20.10.24', fix: null },
+        ],
+      }
+    })
+    mount(<App />, fake, '#/doctor')
+    const failed = await screen.findByText('/nowhere/smolvm does not exist')
+    const item = failed.closest('li')!
+    expect(item.getAttribute('data-status')).toBe('fail')
+    expect(item.textContent).toContain('Install smolvm, or set its path in Settings.')
+    expect(screen.getByText(/1 problem to fix/)).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Run again' }))
+    await waitFor(() => expect(runs).toBe(2))
+  })
+
+  it('says when the checks are not available', async () => {
+    mount(<App />, baseBackend(), '#/doctor')
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('The checks could not run')
+    expect(alert.textContent).toContain('UNAVAILABLE')
+  })
+})
+
+describe('pack cache', () => {
+  const entry = (key: string, inUse: boolean): CacheEntry => ({
+    key,
+    imageRef: `docker.io/library/${key}:1`,
+    digest: `sha256:${key.padEnd(64, '0')}`,
+    path: `/cache/${key}`,
+    sizeBytes: 1_500_000,
+    createdAt: '2026-01-01T00:00:00Z',
+    lastUsedAt: '2026-01-01T00:00:00Z',
+    inUse,
+  })
+
+  it('lists entries, explains why one in use cannot go, and prunes one after confirming', async () => {
+    let entries = [entry('node', true), entry('python', false)]
+    const fake = baseBackend()
+      .method('cache.list', () => ({ dir: '/cache', entries }))
+      .method('cache.prune', ({ key }) => {
+        const removed = entries.filter((e) => !e.inUse && (key === undefined || e.key === key))
+        entries = entries.filter((e) => !removed.includes(e))
+        return { removed: removed.map((e) => e.key), freedBytes: removed.length * 1_500_000 }
+      })
+    mount(<App />, fake, '#/cache')
+    const nodeRow = (await screen.findByText('docker.io/library/node:1')).closest('tr')!
+    expect(within(nodeRow).queryByRole('button')).toBeNull()
+    expect(nodeRow.textContent).toContain('in use by a bottle')
+    expect(nodeRow.textContent).toContain('1.5 MB')
+    fireEvent.click(screen.getByRole('button', { name: 'Prune docker.io/library/python:1' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Prune this entry?' })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Prune' }))
+    expect(await screen.findByText(/Removed 1 entry, freed 1.5 MB/)).toBeTruthy()
+    await waitFor(() => expect(screen.queryByText('docker.io/library/python:1')).toBeNull())
+    expect(fake.callsOf('cache.prune')).toEqual([{ key: 'python' }])
+    expect(
+      (screen.getByRole('button', { name: 'Prune unused' }) as HTMLButtonElement).disabled,
+    ).toBe(true)
+  })
+})
