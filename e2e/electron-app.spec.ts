@@ -122,7 +122,7 @@ test.describe('menu-bar shell (Electron)', () => {
 
   test('opens the dashboard and shows an idle tray with the manifest’s agents', async () => {
     const win = await app.firstWindow()
-    await expect(win.getByRole('status')).toHaveText('Connected')
+    await expect(win.getByRole('status', { name: 'Connection' })).toHaveText('Connected')
     await expect
       .poll(async () => labels(submenu(await hook(app, 'trayMenu'), 'New Bottle')))
       .toEqual(['tester'])

@@ -11,7 +11,7 @@ test.describe('desktop app (Electron)', () => {
     const app = await electron.launch({ executablePath: binary!, args: [join(__dirname, '..')] })
     try {
       const win = await app.firstWindow()
-      await expect(win.getByRole('status')).toHaveText('Connected')
+      await expect(win.getByRole('status', { name: 'Connection' })).toHaveText('Connected')
       const globals = await win.evaluate(() => ({
         require: typeof (window as unknown as { require?: unknown }).require,
         bridgeKeys: Object.keys((window as unknown as { botBottle: object }).botBottle).sort(),
