@@ -246,6 +246,20 @@ describe('SessionService with real ptys', () => {
     expect(rec.data).toContain('[bottle stopped]')
     expect(rec.events.at(-1)).toEqual({ kind: 'exit', exitCode: null, signal: 1 })
     await svc.close(a1.id) // idempotent
+    svc.dismissAllForBottle('b1')
+    svc.dismissAllForBottle('b2')
+    expect(svc.list().map((s) => s.id)).toEqual([other.id])
+  })
+
+  it('kills a process that ignores SIGHUP', async () => {
+    const svc = service()
+    const { id } = await openReady(svc)
+    svc.input(id, "trap '' HUP; echo IGNORING-$((1+1)); exec sleep 60\r")
+    await waitFor('the trap', async () =>
+      (await snapshotScreen(await svc.snapshot(id))).includes('IGNORING-2'),
+    )
+    await svc.close(id)
+    expect(svc.get(id)).toMatchObject({ state: 'exited', signal: 9 })
   })
 
   it('reports a provider refusal and a command that cannot start', async () => {

@@ -143,6 +143,13 @@ export class SessionService implements Disposable {
     this.changeEmitter.fire({ kind: 'removed', id: sessionId })
   }
 
+  /** Forgets every ended session of a bottle (it was removed); running ones stay. */
+  dismissAllForBottle(bottleId: string): void {
+    for (const s of [...this.sessions.values()]) {
+      if (s.bottleId === bottleId && !s.running) this.dismiss(s.id)
+    }
+  }
+
   stats(sessionId: string): SessionStats {
     return this.find(sessionId).stats()
   }
