@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test'
-import { CHROMIUM_PATH } from './test-support/prereqs'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test-support/prereqs'
 
 /**
  * Browser e2e runs the real backend in serve mode (e2e/fixtures.ts starts one
@@ -21,15 +21,7 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: CHROMIUM_PATH,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     },
     screenshot: 'on',
     trace: 'retain-on-failure',
