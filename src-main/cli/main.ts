@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor'
 import { execCommand } from './commands/exec'
 import { launchCommand } from './commands/launch'
 import { lsCommand } from './commands/ls'
+import { orphansCommand } from './commands/orphans'
 import { rmCommand, stopCommand } from './commands/stop'
 import { isRpcError } from '../../src-shared/rpc/errors'
 
@@ -20,6 +21,7 @@ const COMMANDS: CliCommand[] = [
   execCommand,
   cpCommand,
   cacheCommand,
+  orphansCommand,
   serveCommand,
 ]
 

@@ -19,6 +19,9 @@ import { DEFAULT_SUBNET_POOL, SubnetAllocator } from './plan/subnet'
 import { PreflightService } from './preflight/preflight-service'
 import { SessionService } from './sessions/session-service'
 import { EgressService } from './egress/egress-service'
+import { Reconciler } from './reconcile/reconciler'
+import { BottleWatch } from './reconcile/watch'
+import { createIsolationSelftest } from './selftest/isolation-selftest'
 
 /** How the backend is being run; only changes what the UI can offer. */
 export type BackendMode = 'electron' | 'serve' | 'cli'
@@ -29,6 +32,8 @@ export interface BackendOptions {
   /** Where log lines go besides the in-memory ring (stderr in serve/CLI). */
   logSink?: (line: BackendLogLine) => void
   version?: string
+  /** Reconcile at start, then watch the bottles (default: the long-lived modes, not one CLI command). */
+  watch?: boolean
 }
 
 /**
@@ -59,6 +64,10 @@ export interface Backend extends Disposable {
   readonly sessions: SessionService
   /** A running bottle's allowlist and decision log, through its bundle container. */
   readonly egress: EgressService
+  /** Matches metadata with smolvm and docker: adopts, finishes the dead and the interrupted, finds orphans. */
+  readonly reconciler: Reconciler
+  /** Notices a dead VM or bundle within seconds; null when not watching (CLI commands). */
+  readonly watch: BottleWatch | null
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
@@ -105,13 +114,22 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       subnets: new SubnetAllocator(env.BOT_BOTTLE_SUBNET_POOL || DEFAULT_SUBNET_POOL),
       secrets,
       preflight: () => preflight.recent(),
+      locksDir: paths.locksDir,
     }),
   )
+  // Every boot proves its isolation before the bottle is handed over.
+  store.add(bottles.useHooks({ selftest: createIsolationSelftest() }))
   await bottles.load()
   const sessions = store.add(
     new SessionService((id, kind) => bottles.sessionCommand(id, kind), logs.logger('sessions')),
   )
-  store.add(bottles.useHooks({ closeSessions: (id, reason) => sessions.closeAllForBottle(id, `bottle ${reason}`) }))
+  store.add(
+    bottles.useHooks({
+      closeSessions: (id, reason) => sessions.closeAllForBottle(id, `bottle ${reason}`),
+    }),
+  )
+  // A removed bottle's ended sessions have nowhere to be shown: free their scrollback.
+  store.add(bottles.onEvent((e) => e.kind === 'removed' && sessions.dismissAllForBottle(e.id)))
   const egress = new EgressService({
     docker: tools.docker(),
     resolveBundle: (id) => {
@@ -120,6 +138,22 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     logger: logs.logger('egress'),
   })
+
+  const reconciler = store.add(
+    new Reconciler({
+      bottles,
+      smolvm: () => tools.smolvm(),
+      docker: () => tools.docker(),
+      homeId,
+      bottlesDir: paths.bottlesDir,
+      log: logs.logger('reconcile'),
+    }),
+  )
+  const watch =
+    (options.watch ?? options.mode !== 'cli')
+      ? store.add(new BottleWatch(reconciler, logs.logger('watch')))
+      : null
+  watch?.start()
 
   const backend: Backend = {
     mode: options.mode,
@@ -139,6 +173,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     bottles,
     sessions,
     egress,
+    reconciler,
+    watch,
     dispose: () => store.dispose(),
   }
   return backend

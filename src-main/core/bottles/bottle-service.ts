@@ -7,11 +7,13 @@ import {
   type ExecResult,
   type LogLine,
   type LogSource,
+  type Orphan,
   type PreflightReport,
   type SessionKind,
+  type StepId,
   type TeardownReason,
 } from '../../../src-shared/contract'
-import { RpcError } from '../../../src-shared/rpc/errors'
+import { RpcError, type RpcErrorShape } from '../../../src-shared/rpc/errors'
 import type { CommandRunner } from '../base/exec'
 import type { Disposable, Event } from '../base/lifecycle'
 import type { LogHub, Logger } from '../base/logger'
@@ -27,10 +29,12 @@ import { createPlan, planEnv, type BottlePlan } from '../plan/plan'
 import type { SubnetAllocator } from '../plan/subnet'
 import type { GuestEnvVar, PtyCommand, Smolvm } from '../smolvm/types'
 import { followBottleLog, readBottleLog } from './bottle-logs'
+import { BottleLocks, type BottleLock } from './bottle-lock'
 import type { BottleRecord } from './metadata'
+import { observe, type Observation } from './observe'
 import type { RecordKeeper } from './record-keeper'
 import type { SecretRegistry } from './secret-registry'
-import { teardownResources } from './teardown'
+import { teardownResources, type TeardownTools } from './teardown'
 
 /** Late-bound collaborators: the composition root (or a later issue) plugs them in. */
 export interface BottleHooks {
@@ -57,6 +61,8 @@ export interface BottleServiceOptions {
   subnets: SubnetAllocator
   secrets: SecretRegistry
   preflight: () => Promise<PreflightReport>
+  /** Where the per-bottle locks live (the data dir's `locks/`). */
+  locksDir: string
 }
 
 /** What `refresh` saw: each bottle's VM and bundle as smolvm and docker report them now. */
@@ -66,7 +72,24 @@ export interface LiveState {
   machine: string | null
   /** docker's state of the bundle container, null when docker has none, `unknown` when docker could not be asked. */
   bundle: string | null
+  /** The bundle container's exit code once it has exited. */
+  bundleExitCode: number | null
 }
+
+/** What reconcile asks `repair` to finish for a bottle nobody is driving. */
+export type Repair =
+  /** A running bottle whose VM or bundle ended; `startedAt` is the run that was judged. */
+  | {
+      kind: 'died'
+      reason: 'vm-died' | 'bundle-died'
+      detail: string
+      exitCode: number | null
+      startedAt: string | null
+    }
+  /** A launch or teardown whose process exited (crashed, killed) before it finished. */
+  | { kind: 'interrupted' }
+  /** An ended bottle whose record still lists resources (an earlier teardown failed). */
+  | { kind: 'leftover' }
 
 interface Inflight {
   controller: AbortController
@@ -74,6 +97,10 @@ interface Inflight {
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000
+/** How often a launch looks for a cancel request from another process. */
+const CANCEL_POLL_MS = 500
+/** How long a stop waits for another process's launch (asked to cancel) or teardown of the same bottle. */
+const LOCK_WAIT_MS = 120_000
 /** A login shell wherever bash may be missing. */
 const SHELL_COMMAND = [
   '/bin/sh',
@@ -94,11 +121,13 @@ export class BottleService implements Disposable {
   private readonly secretEnv = new Map<string, GuestEnvVar[]>()
   /** Plugged-in hook sets, oldest first; a later one wins for the hooks it sets. */
   private readonly hookSets: BottleHooks[] = []
+  private readonly locks: BottleLocks
   readonly onEvent: Event<BottleEvent>
 
   constructor(private readonly o: BottleServiceOptions) {
     this.log = o.logs.logger('bottles')
     this.onEvent = o.keeper.onEvent
+    this.locks = new BottleLocks(o.locksDir)
   }
 
   /** Plugs in hooks; disposing unplugs exactly these (in any order). */
@@ -130,36 +159,157 @@ export class BottleService implements Disposable {
     return this.o.keeper.get(id).bottle
   }
 
+  /** The records behind the bottles (resources, owner): what reconcile judges. */
+  records(): BottleRecord[] {
+    return this.o.keeper.all()
+  }
+
   snapshot(): BottleEvent {
-    return { kind: 'snapshot', bottles: this.list(), orphans: [] }
+    return { kind: 'snapshot', bottles: this.list(), orphans: this.o.keeper.orphans() }
+  }
+
+  /** Publishes what reconcile found without a bottle (an `orphans` event when it changed). */
+  setOrphans(orphans: Orphan[]): void {
+    this.o.keeper.setOrphans(orphans)
   }
 
   /**
-   * Reloads metadata and asks smolvm and docker about every bottle at once:
-   * one `machine ls --json` and one labelled docker listing, however many
-   * bottles there are.
+   * Asks smolvm and docker about every bottle at once — one `machine ls
+   * --json` and one labelled container listing (plus the labelled networks
+   * when asked), however many bottles there are — THEN reloads the metadata:
+   * every resource is recorded before it is created, so a record read after
+   * the listing accounts for everything the listing shows.
    */
-  async refresh(): Promise<LiveState[]> {
+  async observe(o: { networks?: boolean } = {}): Promise<Observation> {
+    const seen = await observe({
+      smolvm: this.o.smolvm,
+      docker: this.o.docker,
+      labels: homeLabels(this.o.homeId),
+      networks: o.networks === true,
+    })
     await this.load()
+    return seen
+  }
+
+  /** The bottles with what smolvm and docker say about each now (`bot-bottle ls`). */
+  async refresh(): Promise<LiveState[]> {
+    const seen = await this.observe()
     // One side unreachable must not hide the other, nor the bottles themselves.
-    const unknown = (what: string) => (e: unknown) => {
-      this.log.warn(`cannot ask ${what}: ${(e as Error).message}`)
-      return null
+    for (const [what, message] of Object.entries(seen.errors))
+      this.log.warn(`cannot ask ${what}: ${message}`)
+    const machines = seen.machines && new Map(seen.machines.map((m) => [m.name, m]))
+    const bundles = seen.containers && new Map(seen.containers.map((c) => [c.name, c]))
+    return this.o.keeper.all().map((r) => {
+      const bundle = bundles?.get(resourceNames(r.bottle.id).bundle)
+      return {
+        id: r.bottle.id,
+        machine: machines ? (machines.get(r.bottle.machineName)?.state ?? null) : 'unknown',
+        bundle: bundles ? (bundle?.state ?? null) : 'unknown',
+        bundleExitCode: bundle?.exitCode ?? null,
+      }
+    })
+  }
+
+  /** A launch, stop or repair of this bottle is under way in this process. */
+  busy(id: string): boolean {
+    return this.inflight.has(id) || this.stopping.has(id)
+  }
+
+  /**
+   * Finishes what reconcile found for a bottle: tears a dead or interrupted
+   * one down, with the reason, under the bottle's lock. Returns `busy` when
+   * someone (this process or another live one) is acting on it, `skipped`
+   * when its record no longer matches what was judged.
+   */
+  repair(id: string, what: Repair): Promise<'done' | 'busy' | 'skipped'> {
+    if (this.busy(id)) return Promise.resolve('busy')
+    const run = (async () => {
+      const t = await this.locks.tryAcquire(id)
+      if ('busy' in t) return 'busy' as const
+      try {
+        return await this.repairLocked(id, what)
+      } finally {
+        await t.lock.release()
+      }
+    })()
+    // Registered at once: a stop (or the next look) waits for this repair instead of racing it.
+    const done = run.then(
+      () => {},
+      () => {},
+    )
+    this.stopping.set(id, done)
+    void done.finally(() => {
+      if (this.stopping.get(id) === done) this.stopping.delete(id)
+    })
+    return run
+  }
+
+  private async repairLocked(id: string, what: Repair): Promise<'done' | 'skipped'> {
+    const r = await this.o.keeper.reloadOne(id)
+    if (!r) return 'skipped'
+    const b = r.bottle
+    if (what.kind === 'died') {
+      if (b.state !== 'running' || b.startedAt !== what.startedAt) return 'skipped'
+      this.log.warn(`bottle ${id}: ${what.detail}; tearing it down`, id)
+      await this.teardown(id, what.reason, {
+        detail: what.detail,
+        failed: true,
+        exitCode: what.exitCode,
+      })
+      return 'done'
     }
-    const [machines, containers] = await Promise.all([
-      this.o
-        .smolvm()
-        .then((s) => s.machineList())
-        .catch(unknown('smolvm')),
-      this.o.docker().containerList(homeLabels(this.o.homeId)).catch(unknown('docker')),
-    ])
-    const machineState = new Map(machines?.map((m) => [m.name, m.state]))
-    const bundleState = new Map(containers?.map((c) => [c.name, c.state]))
-    return this.o.keeper.all().map((r) => ({
-      id: r.bottle.id,
-      machine: machines ? (machineState.get(r.bottle.machineName) ?? null) : 'unknown',
-      bundle: containers ? (bundleState.get(resourceNames(r.bottle.id).bundle) ?? null) : 'unknown',
+    if (what.kind === 'interrupted') {
+      if (b.state !== 'launching' && b.state !== 'stopping') return 'skipped'
+      await this.finishInterrupted(r)
+      return 'done'
+    }
+    if (b.state !== 'failed' || r.resources.length === 0) return 'skipped'
+    this.log.info(
+      `bottle ${id}: removing what an earlier teardown left (${describeResources(r)})`,
+      id,
+    )
+    await this.teardown(id, 'stopped', {
+      detail: 'what an earlier teardown left was removed',
+      failed: true,
+    })
+    return 'done'
+  }
+
+  /** A launch or teardown whose process is gone: tear down what its record holds, and say so. */
+  private async finishInterrupted(r: BottleRecord): Promise<void> {
+    const id = r.bottle.id
+    const who = r.ownerPid
+      ? `the Bot Bottle process that was driving it (pid ${r.ownerPid})`
+      : 'the process driving it'
+    if (r.bottle.state === 'stopping') {
+      this.log.warn(`bottle ${id}: ${who} exited mid-teardown; finishing it`, id)
+      await this.teardown(id, 'stopped', { detail: `stopped (finished after ${who} exited)` })
+      return
+    }
+    const step = r.bottle.steps.find((s) => s.state === 'running')
+    const message = `launch interrupted: ${who} exited${step ? ` during “${step.label}”` : ''}`
+    this.log.warn(`bottle ${id}: ${message}; tearing down what it made`, id)
+    const error: RpcErrorShape = { code: 'INTERNAL', message }
+    const now = new Date().toISOString()
+    await this.o.keeper.patch(id, (x) => ({
+      ...x,
+      bottle: {
+        ...x.bottle,
+        steps: x.bottle.steps.map((s) =>
+          s.state === 'running'
+            ? { ...s, state: 'failed' as const, endedAt: now, error }
+            : s.state === 'pending'
+              ? { ...s, state: 'skipped' as const, detail: 'not reached' }
+              : s,
+        ),
+      },
     }))
+    await this.teardown(id, 'launch-failed', {
+      detail: message,
+      failed: true,
+      error,
+      failedStep: step?.id ?? null,
+    })
   }
 
   /** Plans the bottle, records it and starts the launch; progress follows on onEvent. */
@@ -169,24 +319,43 @@ export class BottleService implements Disposable {
     await this.load()
     const taken = new Set(this.o.keeper.all().map((r) => r.bottle.id))
     const id = newSlug(params.agent, params.projectDir, taken)
-    const plan = await this.plan(id, params)
+    const lock = await this.locks.acquire(id)
+    let plan: BottlePlan | null = null
     try {
+      plan = await this.plan(id, params)
       await this.o.keeper.create(this.newRecord(plan, await this.smolvmVersion()))
     } catch (e) {
-      this.o.subnets.release(plan.id)
+      if (plan) this.o.subnets.release(plan.id)
+      await lock.release()
       throw e
     }
-    this.start(plan)
+    this.start(plan, lock)
     return this.get(id)
   }
 
   /** Launches a failed or stopped bottle again, under the same id, with the manifest as it is now. */
   async retry(id: string): Promise<Bottle> {
-    const prev = this.o.keeper.get(id)
-    if (
-      this.inflight.has(id) ||
-      (prev.bottle.state !== 'failed' && prev.bottle.state !== 'stopped')
-    ) {
+    if (this.busy(id)) {
+      throw new RpcError(
+        'PRECONDITION',
+        `bottle ${id} is ${this.o.keeper.get(id).bottle.state}: only a failed or stopped bottle can be retried`,
+      )
+    }
+    const t = await this.locks.tryAcquire(id)
+    if ('busy' in t) throw busyElsewhere(id, t.busy.pid)
+    try {
+      await this.retryLocked(id, t.lock)
+    } catch (e) {
+      await t.lock.release()
+      throw e
+    }
+    return this.get(id)
+  }
+
+  private async retryLocked(id: string, lock: BottleLock): Promise<void> {
+    const prev = await this.o.keeper.reloadOne(id)
+    if (!prev) throw new RpcError('NOT_FOUND', `no bottle ${id}`)
+    if (prev.bottle.state !== 'failed' && prev.bottle.state !== 'stopped') {
       throw new RpcError(
         'PRECONDITION',
         `bottle ${id} is ${prev.bottle.state}: only a failed or stopped bottle can be retried`,
@@ -211,8 +380,7 @@ export class BottleService implements Disposable {
       false,
     )
     await this.o.keeper.transition(id, 'launching', null)
-    this.start(plan)
-    return this.get(id)
+    this.start(plan, lock)
   }
 
   /** Cancels a launch in progress; resolves once everything it created is gone. */
@@ -223,10 +391,10 @@ export class BottleService implements Disposable {
       await run.done
       return
     }
-    const r = this.o.keeper.get(id)
+    const r = (await this.o.keeper.reloadOne(id)) ?? this.o.keeper.get(id)
     if (r.bottle.state !== 'launching')
       throw new RpcError('PRECONDITION', `bottle ${id} is ${r.bottle.state}, not launching`)
-    // Launched by another process: tear down from the record (that process's next step then fails).
+    // Launched by another process: stop() asks it to cancel and waits for its lock.
     await this.stop(id, 'cancelled')
   }
 
@@ -236,25 +404,72 @@ export class BottleService implements Disposable {
     const pending = this.stopping.get(id)
     if (pending) return pending
     const r = this.o.keeper.get(id)
-    if ((r.bottle.state === 'stopped' || r.bottle.state === 'failed') && r.resources.length === 0)
-      return
-    const done = this.teardown(id, reason).finally(() => this.stopping.delete(id))
+    if (ended(r) && r.resources.length === 0) return
+    const done = this.stopLocked(id, reason).finally(() => this.stopping.delete(id))
     this.stopping.set(id, done)
     return done
+  }
+
+  private async stopLocked(id: string, reason: TeardownReason): Promise<void> {
+    const lock = await this.lockForTeardown(id)
+    try {
+      const r = await this.o.keeper.reloadOne(id)
+      // Gone, or stopped by whoever held the lock before us.
+      if (!r || (ended(r) && r.resources.length === 0)) return
+      if (r.bottle.state === 'launching' || r.bottle.state === 'stopping') {
+        // We hold the lock, so nobody drives it any more: its process died.
+        if (reason === 'cancelled' && r.bottle.state === 'launching')
+          await this.teardown(id, 'cancelled')
+        else await this.finishInterrupted(r)
+        return
+      }
+      await this.teardown(id, reason)
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /**
+   * The bottle's lock for a teardown. Held by another live process: a launch
+   * there is asked to cancel, a teardown there is waited for.
+   */
+  private async lockForTeardown(id: string): Promise<BottleLock> {
+    const t = await this.locks.tryAcquire(id)
+    if ('lock' in t) return t.lock
+    const r = await this.o.keeper.reloadOne(id)
+    if (r?.bottle.state === 'launching') await this.locks.requestCancel(id)
+    this.log.info(
+      `bottle ${id} is being ${r?.bottle.state === 'launching' ? 'launched' : 'changed'} by pid ${t.busy.pid ?? '?'}: waiting for it`,
+      id,
+    )
+    try {
+      return await this.locks.acquire(id, { signal: AbortSignal.timeout(LOCK_WAIT_MS) })
+    } catch (e) {
+      if (e instanceof Error && e.name === 'TimeoutError') throw busyElsewhere(id, t.busy.pid)
+      throw e
+    }
   }
 
   /** Stops the bottle if needed, then forgets it. Refused while resources could not be removed. */
   async remove(id: string): Promise<void> {
     await this.stop(id)
-    const r = this.o.keeper.get(id)
-    if (r.resources.length) {
-      throw new RpcError(
-        'CONFLICT',
-        `bottle ${id} still holds ${describeResources(r)} that could not be removed; see its backend log`,
-      )
+    const lock = await this.lockForTeardown(id)
+    try {
+      const r = await this.o.keeper.reloadOne(id)
+      if (!r) return
+      if (!ended(r))
+        throw new RpcError('CONFLICT', `bottle ${id} was launched again meanwhile; stop it first`)
+      if (r.resources.length) {
+        throw new RpcError(
+          'CONFLICT',
+          `bottle ${id} still holds ${describeResources(r)} that could not be removed; see its backend log`,
+        )
+      }
+      this.secretEnv.delete(id)
+      await this.o.keeper.remove(id)
+    } finally {
+      await lock.release()
     }
-    this.secretEnv.delete(id)
-    await this.o.keeper.remove(id)
   }
 
   async exec(
@@ -303,13 +518,20 @@ export class BottleService implements Disposable {
     return followBottleLog(this.o.keeper.get(id), source, emit, this.logTools())
   }
 
-  /** The session provider: the command line node-pty runs for a bottle's agent session or a shell. */
   /** Records a running bottle's new allowlist (applied to its bundle by the egress service). */
   async setEgress(id: string, rules: readonly string[]): Promise<Bottle> {
-    const r = await this.o.keeper.patch(id, (prev) => ({ ...prev, bottle: { ...prev.bottle, egress: [...rules] } }))
+    const r = await this.o.keeper.patch(id, (prev) => ({
+      ...prev,
+      bottle: { ...prev.bottle, egress: [...rules] },
+    }))
     return r.bottle
   }
 
+  /**
+   * The session provider: the command line node-pty runs for a bottle's agent
+   * session or a shell. It works from the record alone, so a bottle adopted
+   * after a restart opens sessions again.
+   */
   async sessionCommand(id: string, kind: SessionKind): Promise<PtyCommand> {
     const r = this.running(id)
     const smolvm = await this.o.smolvm()
@@ -353,15 +575,40 @@ export class BottleService implements Disposable {
     })
   }
 
-  private start(plan: BottlePlan): void {
+  /** Runs the launch under the bottle's lock, which it releases when the launch has ended. */
+  private start(plan: BottlePlan, lock: BottleLock): void {
     const controller = new AbortController()
-    const done = this.run(plan, controller.signal)
+    const stopPolling = this.pollCancelRequests(plan.id, controller)
+    const done = this.locks
+      .clearCancel(plan.id)
+      .then(() => this.run(plan, controller.signal))
       // Only bookkeeping (a metadata write) can fail here; the record on disk says what was made.
       .catch((e: unknown) =>
         this.log.error(`launch of ${plan.id}: ${(e as Error).message}`, plan.id),
       )
-      .finally(() => this.inflight.delete(plan.id))
+      .finally(async () => {
+        stopPolling()
+        this.inflight.delete(plan.id)
+        await this.locks.clearCancel(plan.id).catch(() => {})
+        await lock.release()
+      })
     this.inflight.set(plan.id, { controller, done })
+  }
+
+  /** Another process asks this launch to cancel by leaving a request beside the bottle's lock. */
+  private pollCancelRequests(id: string, controller: AbortController): () => void {
+    const timer = setInterval(() => {
+      void this.locks.cancelRequested(id).then((asked) => {
+        if (asked && !controller.signal.aborted) {
+          this.log.info(`bottle ${id}: another Bot Bottle process asked to cancel this launch`, id)
+          controller.abort(
+            new RpcError('CANCELLED', 'launch cancelled from another Bot Bottle process'),
+          )
+        }
+      })
+    }, CANCEL_POLL_MS)
+    timer.unref()
+    return () => clearInterval(timer)
   }
 
   private async run(plan: BottlePlan, signal: AbortSignal): Promise<void> {
@@ -433,33 +680,55 @@ export class BottleService implements Disposable {
     }
   }
 
-  private async teardown(id: string, reason: TeardownReason): Promise<void> {
+  /**
+   * Sessions, then VM, bundle and network, from the record; the caller holds
+   * the bottle's lock. `failed` ends the bottle failed (it died, or its launch
+   * was interrupted) even when everything could be removed.
+   */
+  private async teardown(
+    id: string,
+    reason: TeardownReason,
+    o: {
+      detail?: string
+      failed?: boolean
+      error?: RpcErrorShape
+      failedStep?: StepId | null
+      exitCode?: number | null
+    } = {},
+  ): Promise<void> {
     const { keeper } = this.o
     const before = keeper.get(id).bottle
     await keeper.patch(id, (r) => ({ ...r, ownerPid: process.pid }), false)
-    await keeper.transition(id, 'stopping', null)
+    if (before.state !== 'stopping') await keeper.transition(id, 'stopping', o.detail ?? null)
     try {
       await this.hooks.closeSessions?.(id, reason)
     } catch (e) {
       this.log.warn(`closing the sessions of ${id} failed: ${(e as Error).message}`, id)
     }
     const { failed } = await teardownResources(keeper, id, this.teardownTools())
+    const said = o.detail ?? (reason === 'cancelled' ? 'launch cancelled' : 'stopped')
     const detail = failed.length
-      ? `could not remove ${failed.map((f) => `${f.kind} ${f.name} (${f.message})`).join(', ')}`
-      : reason === 'cancelled'
-        ? 'launch cancelled'
-        : 'stopped'
+      ? `${o.detail ? `${o.detail}; ` : ''}could not remove ${failed.map((f) => `${f.kind} ${f.name} (${f.message})`).join(', ')}`
+      : said
     await keeper.patch(id, (r) => ({ ...r, ownerPid: null }), false)
-    await keeper.transition(id, failed.length ? 'failed' : 'stopped', detail)
+    await keeper.transition(
+      id,
+      failed.length || o.failed ? 'failed' : 'stopped',
+      detail,
+      o.error ? { error: o.error } : {},
+    )
     keeper.announceTeardown({
       id,
       reason,
       detail,
       agent: before.agent,
       projectDir: before.projectDir,
-      ranForMs: before.startedAt ? Math.max(0, Date.now() - Date.parse(before.startedAt)) : 0,
-      exitCode: null,
-      failedStep: null,
+      ranForMs:
+        before.state === 'running' && before.startedAt
+          ? Math.max(0, Date.now() - Date.parse(before.startedAt))
+          : 0,
+      exitCode: o.exitCode ?? null,
+      failedStep: o.failedStep ?? null,
       time: new Date().toISOString(),
     })
     this.log.info(`bottle ${id} ${detail}`, id)
@@ -566,7 +835,7 @@ export class BottleService implements Disposable {
     }
   }
 
-  private teardownTools() {
+  private teardownTools(): TeardownTools {
     return {
       smolvm: this.o.smolvm,
       docker: this.o.docker,
@@ -578,6 +847,17 @@ export class BottleService implements Disposable {
   private logTools() {
     return { logs: this.o.logs, docker: this.o.docker, smolvm: this.o.smolvm }
   }
+}
+
+function ended(r: BottleRecord): boolean {
+  return r.bottle.state === 'stopped' || r.bottle.state === 'failed'
+}
+
+function busyElsewhere(id: string, pid: number | null): RpcError {
+  return new RpcError(
+    'CONFLICT',
+    `bottle ${id} is being launched or stopped by another Bot Bottle process${pid ? ` (pid ${pid})` : ''}; try again when it is done`,
+  )
 }
 
 function describeResources(r: BottleRecord): string {

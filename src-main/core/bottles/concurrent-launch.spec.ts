@@ -10,7 +10,7 @@ import { makeTestBottles, type TestBottles } from './testing'
 const POOL = '10.213.64.0/24'
 const SECRET = 'sk-concurrent-secret-5d1e0b77'
 
-describe.runIf(need('docker'))('concurrent launches', () => {
+describe.runIf(need('docker') && need('netns'))('concurrent launches', () => {
   let t: TestBottles
   const foreign = testLabels('concurrent-launch')
   beforeAll(async () => {

@@ -43,6 +43,8 @@ export type BottleRecord = z.infer<typeof BottleRecord>
  */
 export class MetadataStore {
   private readonly queues = new Map<string, Promise<void>>()
+  /** Unreadable records already warned about: the watch re-reads the dir every few seconds. */
+  private readonly warned = new Set<string>()
 
   constructor(
     readonly dir: string,
@@ -78,13 +80,19 @@ export class MetadataStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw e
     }
+    let why = 'not valid JSON'
     try {
       const parsed = BottleRecord.safeParse(JSON.parse(text))
-      if (parsed.success && parsed.data.bottle.id === id) return parsed.data
-      this.log.warn(`ignoring ${this.pathOf(id)}: not a bottle record this version understands`)
+      if (parsed.success && parsed.data.bottle.id === id) {
+        this.warned.delete(id)
+        return parsed.data
+      }
+      why = 'not a bottle record this version understands'
     } catch {
-      this.log.warn(`ignoring ${this.pathOf(id)}: not valid JSON`)
+      // why stays: not JSON
     }
+    if (!this.warned.has(id)) this.log.warn(`ignoring ${this.pathOf(id)}: ${why}`)
+    this.warned.add(id)
     return null
   }
 

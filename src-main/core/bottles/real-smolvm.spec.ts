@@ -7,14 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dockerAvailable } from '../../../test-support/prereqs'
 import { createBackend, type Backend } from '../backend'
 import { homeLabels } from '../plan/names'
+import { parseProbeOutput, probeArgv } from '../selftest/probe-program'
+import { smolvmFeatures } from '../smolvm/version'
 import { buildTestImages } from '../../../scripts/build-test-images.mjs'
 import { TEST_BUNDLE_IMAGE } from './testing'
 
 /**
  * The original system's smoke test against a REAL smolvm (skipped where
- * there is none): launch, an `echo` round trip, and the two isolation
- * probes — the guest cannot reach the host's loopback, nor the bundle's
- * internal port. Needs a registry for the agent image. Found on PATH or
+ * there is none): launch (its isolation self-test included), an `echo`
+ * round trip, and the original's two probes — the guest's connections to
+ * the host's 127.0.0.1:9 and to the bundle's internal 9099 are refused. Needs a registry for the agent image. Found on PATH or
  * where install.sh puts it; BOT_BOTTLE_REAL_SMOLVM names another binary.
  */
 const REAL =
@@ -79,18 +81,48 @@ describe.runIf(realSmolvmWorks() && dockerAvailable())('a bottle on the real smo
     const { bottles } = backend
     const launched = await bottles.launch({ agent: 'smoke', projectDir: join(home, 'project') })
     const b = await bottles.settled(launched.id)
+    const version = await (await backend.tools.smolvm()).version()
+    if (!smolvmFeatures(version).fromKeepsEgressPolicy) {
+      // This smolvm cannot isolate a `--from` machine: the self-test must refuse it.
+      expect(b.state).toBe('failed')
+      expect(b.steps.find((s) => s.id === 'selftest')?.state).toBe('failed')
+      expect(b.error?.message).toMatch(
+        /^isolation self-test failed: .*upgrade smolvm to ≥ 1\.8\.0$/,
+      )
+      expect(await backend.tools.docker().containerList(homeLabels(backend.homeId))).toEqual([])
+      return
+    }
     expect(b.error).toBeNull()
     expect(b.state).toBe('running')
     expect(await bottles.exec(b.id, ['echo', 'hello-from-vm'])).toMatchObject({
       exitCode: 0,
       stdout: 'hello-from-vm\n',
     })
-    const probe = (host: string, port: number) =>
-      bottles.exec(b.id, ['sh', '-c', `nc -z -w 3 ${host} ${port} && echo open || echo closed`], {
-        timeoutMs: 20_000,
-      })
-    expect((await probe('127.0.0.1', 9)).stdout.trim()).toBe('closed')
-    expect((await probe(b.network?.bundleIp ?? '', 9099)).stdout.trim()).toBe('closed')
+    // The boot's own self-test passed (in alpine: through busybox nc).
+    const selftest = b.steps.find((s) => s.id === 'selftest')
+    expect(selftest?.state).toBe('done')
+    expect(selftest?.detail).toMatch(
+      /bundle-proxy .* connected ✓; host-loopback .* ✓; bundle-internal .* ✓; outside-allowlist .* ✓/,
+    )
+    // The original system's probes, with the same probe program: both refused.
+    const probes = await bottles.exec(
+      b.id,
+      probeArgv(
+        [
+          { name: 'loopback-9', host: '127.0.0.1', port: 9 },
+          { name: 'bundle-9099', host: b.network?.bundleIp ?? '', port: 9099 },
+        ],
+        3,
+      ),
+      { timeoutMs: 30_000 },
+    )
+    const lines = parseProbeOutput(probes.stdout)
+    expect(lines).toEqual({
+      lines: [
+        expect.objectContaining({ probe: 'loopback-9', outcome: 'refused' }),
+        expect.objectContaining({ probe: 'bundle-9099', outcome: 'refused' }),
+      ],
+    })
     await bottles.stop(b.id)
     const machines = await (await backend.tools.smolvm()).machineList()
     expect(machines.map((m) => m.name)).not.toContain(b.machineName)

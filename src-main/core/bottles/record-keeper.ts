@@ -3,6 +3,7 @@ import type {
   BottleEvent,
   BottleState,
   LaunchStep,
+  Orphan,
   Teardown,
 } from '../../../src-shared/contract'
 import { RpcError } from '../../../src-shared/rpc/errors'
@@ -19,6 +20,8 @@ export class RecordKeeper {
   private readonly records = new Map<string, BottleRecord>()
   private readonly events = new Emitter<BottleEvent>()
   readonly onEvent: Event<BottleEvent> = this.events.event
+  /** What the last reconcile found without a bottle (the snapshot carries it). */
+  private orphanList: Orphan[] = []
 
   constructor(private readonly store: MetadataStore) {}
 
@@ -41,6 +44,20 @@ export class RecordKeeper {
         this.events.fire({ kind: 'removed', id })
       }
     }
+  }
+
+  /** Re-reads one bottle's record (another process may have just changed it). */
+  async reloadOne(id: string): Promise<BottleRecord | undefined> {
+    const onDisk = await this.store.read(id)
+    const mine = this.records.get(id)
+    if (!onDisk) {
+      if (mine && this.records.delete(id)) this.events.fire({ kind: 'removed', id })
+      return undefined
+    }
+    this.records.set(id, onDisk)
+    if (!mine || JSON.stringify(mine) !== JSON.stringify(onDisk))
+      this.events.fire({ kind: 'upsert', bottle: onDisk.bottle })
+    return onDisk
   }
 
   all(): BottleRecord[] {
@@ -136,6 +153,19 @@ export class RecordKeeper {
 
   announceTeardown(teardown: Teardown): void {
     this.events.fire({ kind: 'teardown', teardown })
+  }
+
+  orphans(): Orphan[] {
+    return this.orphanList
+  }
+
+  /** Announces the orphans when they differ from the last ones announced. */
+  setOrphans(orphans: Orphan[]): void {
+    const key = (list: Orphan[]) =>
+      JSON.stringify([...list].sort((a, b) => a.id.localeCompare(b.id)))
+    if (key(orphans) === key(this.orphanList)) return
+    this.orphanList = orphans
+    this.events.fire({ kind: 'orphans', orphans })
   }
 
   async remove(id: string): Promise<void> {

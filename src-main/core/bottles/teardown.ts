@@ -43,7 +43,11 @@ export async function teardownResources(
   return { failed }
 }
 
-async function removeResource(res: ResourceRecord, tools: TeardownTools): Promise<void> {
+/** Removes one resource; idempotent (a missing one counts as removed). */
+export async function removeResource(
+  res: Pick<ResourceRecord, 'kind' | 'name'>,
+  tools: Pick<TeardownTools, 'smolvm' | 'docker'>,
+): Promise<void> {
   switch (res.kind) {
     case 'machine': {
       const smolvm = await tools.smolvm()

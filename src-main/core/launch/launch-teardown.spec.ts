@@ -11,7 +11,7 @@ import { makeTestBottles, testManifest, type TestBottles } from '../bottles/test
 const POOL = '10.213.32.0/23'
 const STEPS = StepId.options
 
-describe.runIf(need('docker'))(
+describe.runIf(need('docker') && need('netns'))(
   'a launch that fails or is cancelled at any step leaves nothing',
   () => {
     let t: TestBottles

@@ -12,7 +12,7 @@ import { createHandlers } from '.'
 // Subnet pool of this file: 10.213.80.0/24.
 const POOL = '10.213.80.0/24'
 
-describe.runIf(need('docker'))('bottles, manifest, cache and preflight over the RPC', () => {
+describe.runIf(need('docker') && need('netns'))('bottles, manifest, cache and preflight over the RPC', () => {
   let t: TestBottles
   let client: RpcClient
   let server: RpcServer

@@ -18,7 +18,7 @@ type BottleMethods =
 /**
  * Bottles over the RPC. Lists re-read the metadata dir first, so bottles the
  * CLI (or another app instance) launched or stopped show up too.
- * (bottles.reconcile and orphans.* belong to the reconcile service.)
+ * (bottles.reconcile and orphans.* are in orphans.ts, over the reconciler.)
  */
 export function bottleHandlers(deps: {
   bottles: BottleService

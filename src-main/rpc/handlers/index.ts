@@ -7,6 +7,7 @@ import { manifestHandlers } from './manifest'
 import { preflightHandlers } from './preflight'
 import { sessionHandlers } from './sessions'
 import { egressHandlers } from './egress'
+import { reconcileHandlers } from './orphans'
 import { settingsHandlers } from './settings'
 
 export type { HostCapabilities }
@@ -28,6 +29,7 @@ export function createHandlers(
     preflightHandlers(backend.preflight),
     sessionHandlers(backend.sessions),
     egressHandlers({ egress: backend.egress, onRulesChanged: (id, rules) => backend.bottles.setEgress(id, rules) }),
+    reconcileHandlers(backend.reconciler),
   ]
   const methods: Partial<MethodHandlers> = {}
   const topics: Partial<TopicHandlers> = {}
