@@ -1,6 +1,7 @@
 import { UsageError, parseArgs } from './args'
 import type { CliCommand, CliIO } from './command'
 import { serveCommand } from './serve'
+import { attachCliCommand } from './commands/attach'
 import { cacheCommand } from './commands/cache'
 import { cpCommand } from './commands/cp'
 import { doctorCommand } from './commands/doctor'
@@ -16,6 +17,7 @@ const COMMANDS: CliCommand[] = [
   doctorCommand,
   lsCommand,
   launchCommand,
+  attachCliCommand,
   stopCommand,
   rmCommand,
   execCommand,

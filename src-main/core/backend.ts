@@ -19,6 +19,7 @@ import { DEFAULT_SUBNET_POOL, SubnetAllocator } from './plan/subnet'
 import { PreflightService } from './preflight/preflight-service'
 import { SessionService } from './sessions/session-service'
 import { EgressService } from './egress/egress-service'
+import { runAgentSessions } from './agent-lifecycle'
 import { Reconciler } from './reconcile/reconciler'
 import { BottleWatch } from './reconcile/watch'
 import { createIsolationSelftest } from './selftest/isolation-selftest'
@@ -84,8 +85,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const tools = new HostTools({ env, settings, runner, logs })
   const manifest = store.add(new ManifestService(paths.manifestPath, logs.logger('manifest')))
   await manifest.ensure()
-  const preflight = new PreflightService({ smolvm: () => tools.smolvm(), docker: () => tools.docker() })
-  const keeper = store.add(new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata'))))
+  const preflight = new PreflightService({
+    smolvm: () => tools.smolvm(),
+    docker: () => tools.docker(),
+  })
+  const keeper = store.add(
+    new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata'))),
+  )
   const packCache = new PackCache({
     dir: paths.packCacheDir,
     smolvm: () => tools.smolvm(),
@@ -130,6 +136,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   )
   // A removed bottle's ended sessions have nowhere to be shown: free their scrollback.
   store.add(bottles.onEvent((e) => e.kind === 'removed' && sessions.dismissAllForBottle(e.id)))
+  if (options.mode !== 'cli') store.add(runAgentSessions(bottles, sessions, log))
   const egress = new EgressService({
     docker: tools.docker(),
     resolveBundle: (id) => {

@@ -78,6 +78,7 @@ function printStep(io: CliIO, step: LaunchStep): void {
 function printOutcome(io: CliIO, b: Bottle, ms: number): void {
   if (b.state === 'running') {
     io.out(`Bottle ${b.id} is running (${formatDuration(ms)}).`)
+    io.out(`  its agent:      bot-bottle attach ${b.id}`)
     io.out(`  run a command:  bot-bottle exec ${b.id} -- sh -c 'echo hello'`)
     io.out(`  stop it:        bot-bottle stop ${b.id}`)
     return

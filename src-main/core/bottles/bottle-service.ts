@@ -44,6 +44,14 @@ export interface BottleHooks {
   beforeStep?: BeforeStep
   /** Closes a bottle's terminal sessions; called first when a bottle is stopped. */
   closeSessions?: (bottleId: string, reason: TeardownReason) => void | Promise<void>
+  /** Runs once a launch in this process has made the bottle running (e.g. starts the agent session). */
+  onRunning?: (bottleId: string) => void | Promise<void>
+}
+
+/** Why a stop happened, beyond its reason (shown in the teardown event). */
+export interface StopDetails {
+  detail?: string
+  exitCode?: number | null
 }
 
 export interface BottleServiceOptions {
@@ -399,18 +407,26 @@ export class BottleService implements Disposable {
   }
 
   /** Stops a bottle: sessions, then VM, bundle and network. Idempotent; rejects when something could not be removed. */
-  async stop(id: string, reason: TeardownReason = 'stopped'): Promise<void> {
+  async stop(
+    id: string,
+    reason: TeardownReason = 'stopped',
+    details: StopDetails = {},
+  ): Promise<void> {
     if (this.inflight.has(id)) return this.cancel(id)
     const pending = this.stopping.get(id)
     if (pending) return pending
     const r = this.o.keeper.get(id)
     if (ended(r) && r.resources.length === 0) return
-    const done = this.stopLocked(id, reason).finally(() => this.stopping.delete(id))
+    const done = this.stopLocked(id, reason, details).finally(() => this.stopping.delete(id))
     this.stopping.set(id, done)
     return done
   }
 
-  private async stopLocked(id: string, reason: TeardownReason): Promise<void> {
+  private async stopLocked(
+    id: string,
+    reason: TeardownReason,
+    details: StopDetails,
+  ): Promise<void> {
     const lock = await this.lockForTeardown(id)
     try {
       const r = await this.o.keeper.reloadOne(id)
@@ -423,7 +439,7 @@ export class BottleService implements Disposable {
         else await this.finishInterrupted(r)
         return
       }
-      await this.teardown(id, reason)
+      await this.teardown(id, reason, details)
     } finally {
       await lock.release()
     }
@@ -638,6 +654,11 @@ export class BottleService implements Disposable {
       await keeper.patch(id, (r) => ({ ...r, ownerPid: null }), false)
       await keeper.transition(id, 'running', null)
       this.log.info(`bottle ${id} is running (${((Date.now() - started) / 1000).toFixed(1)} s)`, id)
+      try {
+        await this.hooks.onRunning?.(id)
+      } catch (e) {
+        this.log.error(`after launch: ${(e as Error).message}`, id)
+      }
     } catch (e) {
       const cancelled = signal.aborted
       const failedStep = keeper.get(id).bottle.steps.find((s) => s.state === 'failed')?.id ?? null

@@ -52,6 +52,8 @@ export async function makeTestBottles(o: {
   control?: Control
   version?: string
   env?: Record<string, string>
+  /** 'cli' (default): no watch, no agent session at launch; 'serve' runs both like the app. */
+  mode?: 'cli' | 'serve'
 }): Promise<TestBottles> {
   await buildTestImages()
   const fake = await makeFakeHome({ version: o.version })
@@ -70,7 +72,7 @@ export async function makeTestBottles(o: {
     BOT_BOTTLE_SUBNET_POOL: o.pool,
     ...o.env,
   }
-  const backend = await createBackend({ mode: 'cli', env })
+  const backend = await createBackend({ mode: o.mode ?? 'cli', env, watch: false })
   const leftovers: TestBottles['leftovers'] = async () => {
     const docker = backend.tools.docker()
     const labels = homeLabels(backend.homeId)

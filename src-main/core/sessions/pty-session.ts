@@ -144,6 +144,11 @@ export class PtySession {
     return this.endedAt === null
   }
 
+  /** Whether the session was ended on request (close, its bottle stopping) rather than on its own. */
+  get closeRequested(): boolean {
+    return this.closing !== undefined || this.disposed
+  }
+
   info(): SessionInfo {
     return {
       id: this.id,

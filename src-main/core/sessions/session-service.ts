@@ -16,6 +16,12 @@ import type { SessionCommandProvider, SessionStats, SessionViewer } from './type
 /** What `onDidChange` reports; `sessions.events` prefixes it with a snapshot. */
 export type SessionChange = Exclude<SessionEvent, { kind: 'snapshot' }>
 
+/** A session's process has exited; `requested` when close() (or its bottle stopping) ended it. */
+export interface SessionEnd {
+  session: SessionInfo
+  requested: boolean
+}
+
 export interface OpenSessionParams {
   bottleId: string
   kind: SessionKind
@@ -36,6 +42,9 @@ export class SessionService implements Disposable {
   private readonly titles = new Map<string, number>()
   private readonly changeEmitter = new Emitter<SessionChange>()
   readonly onDidChange: Event<SessionChange> = this.changeEmitter.event
+  private readonly endEmitter = new Emitter<SessionEnd>()
+  readonly onDidEnd: Event<SessionEnd> = this.endEmitter.event
+  private readonly endReported = new WeakSet<PtySession>()
   private disposed = false
 
   constructor(
@@ -181,6 +190,10 @@ export class SessionService implements Disposable {
       this.logger.info(`session ${info.id} (${info.kind}) ended: ${how}`, info.bottleId)
     }
     this.changeEmitter.fire({ kind: 'upsert', session: info })
+    if (info.state === 'exited' && !this.endReported.has(session)) {
+      this.endReported.add(session)
+      this.endEmitter.fire({ session: info, requested: session.closeRequested })
+    }
   }
 
   /** "agent", "shell", then "shell 2", … per bottle. */
