@@ -39,16 +39,18 @@ export async function readBottleLog(
       const container = bundleOf(record)
       const text = await tools
         .docker()
-        .logs(container, { tail })
+        .logs(container, { tail, timestamps: true })
         .catch((e: unknown) => {
           throw new RpcError(
             'PRECONDITION',
             `the bundle container ${container} cannot be read (${(e as Error).message})`,
           )
         })
+      // docker returns stdout then stderr: their timestamps put them back in order.
       return splitLines(text)
+        .map((l) => stampedLine(l, source, now))
+        .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
         .slice(-tail)
-        .map((text) => ({ time: now, source, text }))
     }
     case 'console': {
       const path = await consolePath(record, tools)
@@ -88,8 +90,11 @@ export function followBottleLog(
         .docker()
         .followLogs(
           bundleOf(record),
-          (text) => push({ time: new Date().toISOString(), source, text }),
-          { tail: 0 },
+          (text) => push(stampedLine(text, source, new Date().toISOString())),
+          {
+            tail: 0,
+            timestamps: true,
+          },
         )
       break
     case 'console':
@@ -181,6 +186,14 @@ function followFile(
     stopped = true
     if (timer) clearTimeout(timer)
   })
+}
+
+/** A `docker logs --timestamps` line: its own time (ISO, ms precision) and text. */
+export function stampedLine(line: string, source: LogSource, fallbackTime: string): LogLine {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)$/s.exec(line)
+  const time = m ? new Date(m[1] as string) : null
+  if (!m || !time || Number.isNaN(time.getTime())) return { time: fallbackTime, source, text: line }
+  return { time: time.toISOString(), source, text: m[2] as string }
 }
 
 function splitLines(text: string): string[] {

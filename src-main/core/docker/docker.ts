@@ -203,13 +203,24 @@ export function createDocker(options: DockerOptions): Docker {
     },
 
     async logs(name, opts) {
-      const r = await ok(['logs', ...tailArgs(opts?.tail), name])
+      const r = await ok([
+        'logs',
+        ...(opts?.timestamps ? ['--timestamps'] : []),
+        ...tailArgs(opts?.tail),
+        name,
+      ])
       // docker keeps the container's streams apart; stdout first, then stderr.
       return r.stderr ? r.stdout + r.stderr : r.stdout
     },
 
     followLogs(name, onLine, opts) {
-      const args = ['logs', '--follow', ...tailArgs(opts?.tail), name]
+      const args = [
+        'logs',
+        '--follow',
+        ...(opts?.timestamps ? ['--timestamps'] : []),
+        ...tailArgs(opts?.tail),
+        name,
+      ]
       return followLines({ file: binary, args, onLine, onEnd: opts?.onEnd, logger: options.logger })
     },
 

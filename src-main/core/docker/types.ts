@@ -81,7 +81,8 @@ export interface Docker {
   /** `ps -a` filtered by labels: one call, however many containers. */
   containerList(labels: Record<string, string>): Promise<ContainerInfo[]>
   containerInspect(name: string): Promise<ContainerInfo | null>
-  logs(name: string, options?: { tail?: number }): Promise<string>
+  /** `timestamps`: each line starts with docker's RFC 3339 time and a space (`--timestamps`). */
+  logs(name: string, options?: { tail?: number; timestamps?: boolean }): Promise<string>
   /**
    * `logs -f`: one callback per line until disposed or the container ends;
    * `onEnd` then runs once (with an error when `docker logs` itself failed),
@@ -90,7 +91,7 @@ export interface Docker {
   followLogs(
     name: string,
     onLine: (line: string, stream: 'stdout' | 'stderr') => void,
-    options?: { tail?: number; onEnd?: (error?: Error) => void },
+    options?: { tail?: number; timestamps?: boolean; onEnd?: (error?: Error) => void },
   ): Disposable
   exec(
     name: string,
