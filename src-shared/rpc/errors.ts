@@ -76,3 +76,8 @@ export function invalidParams(what: string, error: z.ZodError): RpcError {
   const summary = first ? `${first.path}: ${first.message}` : 'invalid'
   return new RpcError('INVALID_PARAMS', `invalid ${what}: ${summary}`, { issues })
 }
+
+/** INVALID_PARAMS for one field, shaped like a schema failure so forms can put it on the field. */
+export function fieldError(path: string, message: string): RpcError {
+  return new RpcError('INVALID_PARAMS', `${path}: ${message}`, { issues: [{ path, message }] })
+}

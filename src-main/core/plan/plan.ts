@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import type { LaunchParams } from '../../../src-shared/contract'
-import { RpcError } from '../../../src-shared/rpc/errors'
+import { fieldError } from '../../../src-shared/rpc/errors'
 import type { AgentSpec } from '../manifest/schema'
 import type { GuestEnvVar, VolumeSpec } from '../smolvm/types'
 import { guestEnv, resolveAgentEnv, resolveVolumes } from './guest-env'
@@ -38,16 +38,13 @@ export async function createPlan(i: PlanInputs): Promise<BottlePlan> {
   const { params, agent } = i
   const dirStat = await stat(params.projectDir).catch(() => null)
   if (!dirStat?.isDirectory()) {
-    throw new RpcError('INVALID_PARAMS', `projectDir: ${params.projectDir} is not a folder`)
+    throw fieldError('projectDir', `${params.projectDir} is not a folder`)
   }
   const volumes = resolveVolumes(agent, params.projectDir, i.hostEnv)
   for (const [n, v] of volumes.entries()) {
     const s = await stat(v.host).catch(() => null)
     if (!s?.isDirectory())
-      throw new RpcError(
-        'INVALID_PARAMS',
-        `volumes.${n}: ${v.host} is not a folder (smolvm mounts folders only)`,
-      )
+      throw fieldError(`volumes.${n}`, `${v.host} is not a folder (smolvm mounts folders only)`)
   }
   const { vars, warnings } = resolveAgentEnv(agent, i.hostEnv)
   return {
