@@ -9,11 +9,13 @@ import { RpcClient } from '../../src-shared/rpc/client'
 import { createMemoryTransportPair } from '../../src-shared/rpc/memory-transport'
 import { LogHub } from '../core/base/logger'
 import { DisposableStore } from '../core/base/lifecycle'
-import { createBackend } from '../core/backend'
+import { createBackend, type Backend } from '../core/backend'
+import { serveLocalEndpoint } from '../local/local-endpoint'
 import { createHandlers } from '../rpc/handlers'
 import { RpcServer } from '../rpc/server'
 import { APP_ID, resourcesDir } from '../shell/app-identity'
 import { startedHidden } from '../shell/autostart'
+import { decideOsQuit } from '../shell/os-quit'
 import { APP_ORIGIN, externalUrlToOpen, originOf } from '../shell/security-policy'
 import { TEST_HOOKS_GLOBAL, testHooksEnabled } from '../shell/test-hooks'
 import { handleAppProtocol, registerAppScheme } from './app-protocol'
@@ -46,7 +48,9 @@ if (!app.requestSingleInstanceLock()) {
   // Everything started below, released in reverse order when the app quits.
   const lifetime = new DisposableStore()
   let desktop: DesktopShell | null = null
+  let backendRef: Backend | null = null
   let exitApproved = false
+  let finishingWork = false
 
   // Started again, from a launcher or the CLI: show the running one.
   app.on('second-instance', () => desktop?.window.show())
@@ -56,12 +60,24 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {})
 
   app.on('before-quit', (event) => {
-    if (exitApproved) return
-    // A quit the tray did not start (logout, Cmd+Q, a signal): bottles are left
-    // running and adopted at the next start, unless a stop is under way,
-    // which is finished first (the quit flow exits when it is done).
-    if (desktop?.quitting) {
+    const decision = decideOsQuit({
+      approved: exitApproved,
+      trayQuitting: desktop?.quitting ?? false,
+      workInProgress: backendRef?.bottles.hasWorkInProgress() ?? false,
+      finishing: finishingWork,
+    })
+    if (decision === 'wait') {
       event.preventDefault()
+      return
+    }
+    if (decision === 'finish-work' && backendRef) {
+      event.preventDefault()
+      finishingWork = true
+      void backendRef.bottles.shutdown().finally(() => {
+        exitApproved = true
+        desktop?.window.allowClose()
+        app.quit()
+      })
       return
     }
     exitApproved = true
@@ -79,6 +95,7 @@ if (!app.requestSingleInstanceLock()) {
     const backend = lifetime.add(
       await createBackend({ mode: 'electron', version: app.getVersion(), logSink: toStderr }),
     )
+    backendRef = backend
     security.useLogger(backend.logs.logger('security'))
     const rpc = lifetime.add(
       new RpcServer({
@@ -120,6 +137,14 @@ if (!app.requestSingleInstanceLock()) {
         appOrigin,
         isOwnWindow: (contents) => shellDesktop.window.isOwn(contents),
         logger: backend.logs.logger('ipc'),
+      }),
+    )
+    // `bot-bottle attach` in a terminal joins the agent sessions shown here.
+    lifetime.add(
+      await serveLocalEndpoint({
+        rpc,
+        dataDir: backend.paths.dataDir,
+        logger: backend.logs.logger('local'),
       }),
     )
     if (testHooksEnabled(process.env, app.isPackaged)) {

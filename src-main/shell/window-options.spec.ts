@@ -37,6 +37,10 @@ describe('main window options', () => {
     ).toBe('/r/icon.png')
   })
 
+  it('keeps a hidden dashboard acknowledging terminal output (no background throttling)', () => {
+    expect(opts.webPreferences.backgroundThrottling).toBe(false)
+  })
+
   it('shows the window only when ready and uses the given preload', () => {
     expect(opts.show).toBe(false)
     expect(opts.webPreferences.preload).toBe('/app/out/preload/index.js')

@@ -27,6 +27,12 @@ export interface MainWindowOptions {
     experimentalFeatures: false
     navigateOnDragDrop: false
     spellcheck: false
+    /**
+     * A dashboard hidden to the tray keeps acknowledging terminal output at full
+     * speed; throttled timers would hold unacked data above the flow-control
+     * high watermark and pause the agent's pty for every viewer.
+     */
+    backgroundThrottling: false
     devTools: boolean
   }
 }
@@ -61,6 +67,7 @@ export function mainWindowOptions(input: {
       experimentalFeatures: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      backgroundThrottling: false,
       devTools: input.devTools,
     },
   }

@@ -223,6 +223,11 @@ export class BottleService implements Disposable {
     return this.inflight.has(id) || this.stopping.has(id)
   }
 
+  /** A launch or a stop is running in this process (quitting now would leave it half done). */
+  hasWorkInProgress(): boolean {
+    return this.inflight.size > 0 || this.stopping.size > 0
+  }
+
   /**
    * Finishes what reconcile found for a bottle: tears a dead or interrupted
    * one down, with the reason, under the bottle's lock. Returns `busy` when
