@@ -22,9 +22,22 @@ const noMainFromUi = {
   message: 'The renderer and shared code never import main-process code; use the RPC contract.',
 }
 
+/** import('electron') and require('electron') slip past no-restricted-imports. */
+const noDynamicElectron = [
+  {
+    selector: "ImportExpression[source.value='electron']",
+    message: noElectron.message,
+  },
+  {
+    selector: "CallExpression[callee.name='require'][arguments.0.value='electron']",
+    message: noElectron.message,
+  },
+]
+
 /** @param {object} opts */
-const restrict = ({ paths = [], patterns = [] }) => ({
+const restrict = ({ paths = [], patterns = [], electron = true }) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
+  ...(electron ? { 'no-restricted-syntax': ['error', ...noDynamicElectron] } : {}),
 })
 
 export default tseslint.config(
@@ -79,6 +92,7 @@ export default tseslint.config(
             '**/shell/**',
             '**/rpc/**',
             '**/serve/**',
+            '**/local/**',
             '**/cli/**',
             '**/src-renderer/**',
             // the shared contract (src-shared/rpc, …) is allowed everywhere
@@ -127,6 +141,7 @@ export default tseslint.config(
   {
     files: ['src-preload/**/*.ts'],
     rules: restrict({
+      electron: false,
       paths: noNode,
       patterns: [
         noMainFromUi,

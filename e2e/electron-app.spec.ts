@@ -104,7 +104,9 @@ test.describe('menu-bar shell (Electron)', () => {
     app = await electron.launch({
       executablePath: binary!,
       args: [ROOT],
-      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+      env: Object.fromEntries(
+        Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
     })
     await expect.poll(() => app.evaluate((_e, g) => g in globalThis, TEST_HOOKS_GLOBAL)).toBe(true)
   })

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 const steps = [
   ['type-check', 'npm', ['run', '-s', 'typecheck']],
   ['lint', 'npm', ['run', '-s', 'lint']],
+  ['format', 'npm', ['run', '-s', 'format:check']],
   ['build', 'npm', ['run', '-s', 'build']],
   ['unit + integration (vitest)', 'npx', ['vitest', 'run']],
   ['browser e2e (playwright)', 'npx', ['playwright', 'test']],

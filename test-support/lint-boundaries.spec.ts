@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest'
 
 /**
  * Proves the layer boundaries fail the lint: each case lints a snippet as if
- * it lived at the given path and expects no-restricted-imports to fire.
+ * it lived at the given path and expects the boundary rules to fire.
  */
 const eslint = new ESLint({ cwd: join(__dirname, '..') })
 
 async function restrictedImports(code: string, filePath: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(__dirname, '..', filePath) })
   return (result?.messages ?? [])
-    .filter((m) => m.ruleId === 'no-restricted-imports')
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
     .map((m) => m.message)
 }
 
@@ -76,6 +76,21 @@ describe('lint boundaries', () => {
       'shared importing main code',
       "import { x } from '../src-main/core/backend'\nexport const y = x\n",
       'src-shared/fixture.ts',
+    ],
+    [
+      'core importing electron dynamically',
+      "export const load = () => import('electron')\n",
+      'src-main/core/fixture.ts',
+    ],
+    [
+      'core requiring electron',
+      "export const e: unknown = require('electron')\n",
+      'src-main/core/fixture.ts',
+    ],
+    [
+      'renderer importing electron dynamically',
+      "export const load = () => import('electron')\n",
+      'src-renderer/src/fixture.ts',
     ],
     [
       'preload importing child_process',

@@ -28,7 +28,10 @@ export function createHandlers(
     cacheHandlers(backend.packCache),
     preflightHandlers(backend.preflight),
     sessionHandlers(backend.sessions),
-    egressHandlers({ egress: backend.egress, onRulesChanged: (id, rules) => backend.bottles.setEgress(id, rules) }),
+    egressHandlers({
+      egress: backend.egress,
+      onRulesChanged: (id, rules) => backend.bottles.setEgress(id, rules),
+    }),
     reconcileHandlers(backend.reconciler),
   ]
   const methods: Partial<MethodHandlers> = {}
