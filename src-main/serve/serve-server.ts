@@ -24,6 +24,7 @@ export interface ServeOptions {
 
 export interface ServeHandle {
   url: string
+  /** The address the socket is actually bound to (from the OS, not the option). */
   host: string
   port: number
   token: string
@@ -140,13 +141,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       resolveListen()
     })
   })
-  const port = (server.address() as AddressInfo).port
+  const bound = server.address() as AddressInfo
+  const port = bound.port
   policy.allowedHosts = allowedHostsFor(host, port)
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   const urlHost = shownHost.includes(':') ? `[${shownHost}]` : shownHost
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
-    host,
+    host: bound.address,
     port,
     token,
     close: async () => {
