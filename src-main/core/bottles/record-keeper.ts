@@ -22,28 +22,39 @@ export class RecordKeeper {
   readonly onEvent: Event<BottleEvent> = this.events.event
   /** What the last reconcile found without a bottle (the snapshot carries it). */
   private orphanList: Orphan[] = []
+  /**
+   * Bumped on every local write of a record (create, commit, remove). A reload
+   * trusts what it read from disk only for records this process did not touch
+   * while it was reading: a bottle created, or a record written, meanwhile is
+   * newer in memory than on the disk image the reload saw.
+   */
+  private readonly versions = new Map<string, number>()
+  private versionClock = 0
 
   constructor(private readonly store: MetadataStore) {}
 
   /** Reads the metadata dir; records another process changed are replaced, ours in flight are kept. */
   async reload(ownedByUs: (id: string) => boolean = () => false): Promise<void> {
+    const before = new Map(this.versions)
+    const untouched = (id: string): boolean => this.versions.get(id) === before.get(id)
     const onDisk = await this.store.readAll()
     const seen = new Set<string>()
     for (const r of onDisk) {
       seen.add(r.bottle.id)
-      if (ownedByUs(r.bottle.id)) continue
+      if (ownedByUs(r.bottle.id) || !untouched(r.bottle.id)) continue
       const mine = this.records.get(r.bottle.id)
       this.records.set(r.bottle.id, r)
-      if (mine && JSON.stringify(mine) !== JSON.stringify(r))
+      if (!mine || JSON.stringify(mine) !== JSON.stringify(r))
         this.events.fire({ kind: 'upsert', bottle: r.bottle })
-      if (!mine) this.events.fire({ kind: 'upsert', bottle: r.bottle })
     }
     for (const id of [...this.records.keys()]) {
-      if (!seen.has(id) && !ownedByUs(id)) {
+      if (!seen.has(id) && !ownedByUs(id) && before.has(id) && untouched(id)) {
         this.records.delete(id)
         this.events.fire({ kind: 'removed', id })
       }
     }
+    // Records found on disk for the first time are known from now on.
+    for (const id of seen) if (!this.versions.has(id)) this.versions.set(id, 0)
   }
 
   /** Re-reads one bottle's record (another process may have just changed it). */
@@ -52,9 +63,11 @@ export class RecordKeeper {
     const mine = this.records.get(id)
     if (!onDisk) {
       if (mine && this.records.delete(id)) this.events.fire({ kind: 'removed', id })
+      this.versions.delete(id)
       return undefined
     }
     this.records.set(id, onDisk)
+    this.touch(id)
     if (!mine || JSON.stringify(mine) !== JSON.stringify(onDisk))
       this.events.fire({ kind: 'upsert', bottle: onDisk.bottle })
     return onDisk
@@ -84,6 +97,7 @@ export class RecordKeeper {
     if (this.records.has(record.bottle.id))
       throw new RpcError('CONFLICT', `bottle ${record.bottle.id} already exists`)
     this.records.set(record.bottle.id, record)
+    this.touch(record.bottle.id)
     await this.store.write(record)
     this.events.fire({ kind: 'upsert', bottle: record.bottle })
   }
@@ -169,12 +183,19 @@ export class RecordKeeper {
   }
 
   async remove(id: string): Promise<void> {
+    this.touch(id)
     await this.store.delete(id)
+    this.versions.delete(id)
     if (this.records.delete(id)) this.events.fire({ kind: 'removed', id })
+  }
+
+  private touch(id: string): void {
+    this.versions.set(id, ++this.versionClock)
   }
 
   private async commit(next: BottleRecord, announce: boolean): Promise<BottleRecord> {
     this.records.set(next.bottle.id, next)
+    this.touch(next.bottle.id)
     await this.store.write(next)
     if (announce) this.events.fire({ kind: 'upsert', bottle: next.bottle })
     return next

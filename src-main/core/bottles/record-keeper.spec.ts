@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nullLogger } from '../base/logger'
+import { MetadataStore, type BottleRecord } from './metadata'
+import { RecordKeeper } from './record-keeper'
+
+/** A store whose readAll can be held open, to interleave local writes with a reload. */
+class GatedStore extends MetadataStore {
+  gate: Promise<void> | null = null
+  override async readAll(): Promise<BottleRecord[]> {
+    const records = await super.readAll()
+    if (this.gate) await this.gate
+    return records
+  }
+}
+
+function record(id: string): BottleRecord {
+  return {
+    schema: 1,
+    homeId: 'h',
+    ownerPid: null,
+    resources: [],
+    secretKeys: [],
+    sessionCommand: ['sh'],
+    setupDone: false,
+    cpus: 1,
+    memoryMib: 512,
+    bottle: {
+      id,
+      agent: 'tester',
+      projectDir: '/tmp',
+      copyWorkdir: false,
+      machineName: `claude-bottle-${id}`,
+      workdir: '/workspace',
+      state: 'running',
+      stateDetail: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      endedAt: null,
+      network: null,
+      bundle: null,
+      pack: null,
+      env: [],
+      egress: [],
+      smolvmVersion: null,
+      steps: [],
+      error: null,
+    },
+  }
+}
+
+describe('RecordKeeper.reload', () => {
+  let dir: string
+  let store: GatedStore
+  let keeper: RecordKeeper
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bb-keeper-'))
+    store = new GatedStore(dir, nullLogger)
+    keeper = new RecordKeeper(store)
+  })
+  afterEach(async () => rm(dir, { recursive: true, force: true }))
+
+  it('keeps a bottle created while it was reading the disk', async () => {
+    let release!: () => void
+    store.gate = new Promise<void>((r) => (release = r))
+    const reloading = keeper.reload()
+    await new Promise((r) => setTimeout(r, 20)) // the read has happened; the reload waits
+    await keeper.create(record('fresh-1'))
+    release()
+    await reloading
+    expect(keeper.has('fresh-1')).toBe(true)
+  })
+
+  it('keeps a local write made while it was reading over the older disk image', async () => {
+    await keeper.create(record('b-1'))
+    let release!: () => void
+    store.gate = new Promise<void>((r) => (release = r))
+    const reloading = keeper.reload()
+    await new Promise((r) => setTimeout(r, 20))
+    await keeper.patch('b-1', (r) => ({
+      ...r,
+      bottle: { ...r.bottle, egress: ['new.example.com'] },
+    }))
+    release()
+    await reloading
+    expect(keeper.get('b-1').bottle.egress).toEqual(['new.example.com'])
+  })
+
+  it('still drops a bottle another process removed', async () => {
+    await keeper.create(record('gone-1'))
+    await store.delete('gone-1')
+    await keeper.reload()
+    expect(keeper.has('gone-1')).toBe(false)
+  })
+
+  it('picks up a bottle another process created', async () => {
+    await store.write(record('theirs-1'))
+    await keeper.reload()
+    expect(keeper.has('theirs-1')).toBe(true)
+  })
+})
