@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { createBackend } from '../core/backend'
+import { serveLocalEndpoint } from '../local/local-endpoint'
 import { createHandlers } from '../rpc/handlers'
 import { RpcServer } from '../rpc/server'
 import { startServe } from '../serve/serve-server'
@@ -32,9 +33,17 @@ export const serveCommand: CliCommand = {
       token: args.options.token as string | undefined,
       logger: backend.logs.logger('serve'),
     })
+    // `bot-bottle attach` joins this backend's agent sessions through it.
+    const endpoint = await serveLocalEndpoint({
+      rpc,
+      dataDir: backend.paths.dataDir,
+      env: io.env,
+      logger: backend.logs.logger('local'),
+    })
     io.out(`Bot Bottle is serving the dashboard at ${handle.url}`)
     await io.interrupted
     io.err('stopping…')
+    endpoint.dispose()
     rpc.dispose()
     await handle.close()
     // A launch in progress is torn down, not left half-built; running bottles stay up.
