@@ -1,7 +1,7 @@
 import { rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RpcError, isRpcError } from '../../../src-shared/rpc/errors'
-import { acquireFileLock } from '../pack/file-lock'
+import { acquireFileLock, lockOwner } from '../pack/file-lock'
 
 export interface BottleLock {
   /** Idempotent. */
@@ -12,7 +12,7 @@ export type TryLock = { lock: BottleLock } | { busy: { pid: number | null } }
 
 /**
  * One lock per bottle in the data dir (`locks/bottle-<slug>.lock`, holding
- * the owner's pid and host): whoever launches, stops, repairs or removes a
+ * the owner's pid, host and boot): whoever launches, stops, repairs or removes a
  * bottle holds it, so two app instances — or the app and the CLI — never act
  * on the same bottle at once. A lock whose owner died is stale and taken
  * over (file-lock.ts). Holders in this process are queued here first (by
@@ -77,6 +77,12 @@ export class BottleLocks {
         return { busy: { pid: owner } }
       throw e
     }
+  }
+
+  /** The live process (of this boot) holding the bottle's lock file, if any. */
+  async owner(id: string): Promise<{ pid: number } | null> {
+    const o = await lockOwner(this.lockPath(id))
+    return o && { pid: o.pid }
   }
 
   /** Asks the process launching this bottle to cancel. */

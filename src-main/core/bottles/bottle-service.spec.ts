@@ -50,6 +50,7 @@ describe.runIf(need('docker') && need('netns'))(
       expect(bottle.steps.find((s) => s.id === 'selftest')?.detail).toMatch(
         new RegExp(
           `^bundle-proxy ${ip}:8888 connected ✓; host-loopback 127\\.0\\.0\\.1:\\d+ refused, canary quiet ✓; ` +
+            `host-gateway 100\\.96\\.0\\.1:\\d+ \\w+, canary quiet ✓; host-name host\\.smolvm\\.internal:\\d+ \\w+, canary quiet ✓; ` +
             `bundle-internal ${ip}:9099 refused ✓; outside-allowlist ${bottle.network?.gateway}:\\d+ \\w+, canary quiet ✓ \\(via node\\)$`,
         ),
       )
@@ -88,6 +89,24 @@ describe.runIf(need('docker') && need('netns'))(
       expect(agent.args.join(' ')).not.toContain(SECRET)
       expect(agent.env.TEST_API_KEY).toBe(SECRET)
       expect((await bottles.sessionCommand(bottle.id, 'shell')).args.at(-1)).toMatch(/exec bash -l/)
+
+      // At most 6 sessions run per bottle (smolvm's agent serves 8 connections), even opened at once.
+      const { sessions } = t.backend
+      const open = () =>
+        sessions.open({ bottleId: bottle.id, kind: 'shell', cols: 80, rows: 24 }).then(
+          (s) => s.id,
+          (e: unknown) => e,
+        )
+      const opened = await Promise.all(Array.from({ length: 7 }, open))
+      expect(opened.filter((o) => typeof o !== 'string')).toEqual([
+        expect.objectContaining({
+          code: 'PRECONDITION',
+          message:
+            'this bottle already has 6 sessions: close one first (smolvm allows 8 connections per VM)',
+        }),
+      ])
+      await sessions.close(opened.find((o) => typeof o === 'string') as string)
+      expect(typeof (await open())).toBe('string')
 
       expect((await t.leftovers()).machines).toEqual([bottle.machineName])
       await bottles.stop(bottle.id)

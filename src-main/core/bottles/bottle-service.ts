@@ -22,6 +22,7 @@ import type { BundleStarter } from '../launch/bundle-starter'
 import { errorShape, runLaunch } from '../launch/launch-run'
 import { initialSteps, type BeforeStep, type StepImpl } from '../launch/steps'
 import type { ManifestService } from '../manifest/manifest-service'
+import { isAlive } from '../pack/file-lock'
 import type { PackCache } from '../pack/pack-cache'
 import { maskedEnv, resolveAgentEnv } from '../plan/guest-env'
 import { homeLabels, newSlug, resourceNames } from '../plan/names'
@@ -221,6 +222,16 @@ export class BottleService implements Disposable {
   /** A launch, stop or repair of this bottle is under way in this process. */
   busy(id: string): boolean {
     return this.inflight.has(id) || this.stopping.has(id)
+  }
+
+  /**
+   * Another live process is launching or tearing down the bottle: the record
+   * names it, and it holds the bottle's lock (a pid that is alive again after
+   * a reboot, some other process's now, holds none).
+   */
+  async drivenElsewhere(r: BottleRecord): Promise<boolean> {
+    if (r.ownerPid === null || r.ownerPid === process.pid || !isAlive(r.ownerPid)) return false
+    return (await this.locks.owner(r.bottle.id))?.pid === r.ownerPid
   }
 
   /** A launch or a stop is running in this process (quitting now would leave it half done). */

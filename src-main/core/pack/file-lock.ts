@@ -1,12 +1,15 @@
-import { hostname } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { hostname, uptime } from 'node:os'
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { RpcError } from '../../../src-shared/rpc/errors'
 
-interface Owner {
+export interface Owner {
   pid: number
   host: string
   since: string
+  /** The owner's boot (bootIdentity()); absent in locks written before it was recorded. */
+  boot?: string
 }
 
 export interface FileLock {
@@ -17,18 +20,32 @@ export interface FileLock {
 const TORN_GRACE_MS = 10_000
 /** Older than any pack can take: the owner's pid was reused by another process. */
 const MAX_AGE_MS = 2 * 60 * 60_000
+/**
+ * Where there is no boot id, two boots are told apart by their boot time,
+ * which the kernel moves with every wall-clock step (boot time = now −
+ * uptime): a difference this small is the same boot with its clock set. A
+ * reboot moves it by the previous boot's whole uptime plus the restart.
+ */
+const BOOT_TIME_SLACK_S = 10
 
 /**
  * A lock shared between processes: the file is created exclusively and holds
- * its owner's pid and host. A lock whose owner on this host is no longer
- * alive is stale and taken over, so a crashed launch never blocks the next.
+ * its owner's pid, host and boot. A lock whose owner on this host is no
+ * longer alive — or that was taken before the host last booted, whatever
+ * process has its pid now — is stale and taken over, so neither a crashed
+ * launch nor a reboot blocks the next.
  */
 export async function acquireFileLock(
   path: string,
   options: { signal?: AbortSignal; pollMs?: number; onWait?: (owner: Owner) => void } = {},
 ): Promise<FileLock> {
   await mkdir(dirname(path), { recursive: true })
-  const me: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
+  const me: Owner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    boot: bootIdentity(),
+  }
   let told = false
   for (;;) {
     options.signal?.throwIfAborted()
@@ -57,6 +74,12 @@ export async function acquireFileLock(
   }
 }
 
+/** Who holds the lock at `path` now: null when nobody does (no file, or a stale one). */
+export async function lockOwner(path: string): Promise<Owner | null> {
+  const owner = await readOwner(path)
+  return owner === 'stale' || owner === 'gone' ? null : owner
+}
+
 /** The owner, 'stale' when it is dead (or the file is unreadable and old), 'gone' when the file vanished. */
 async function readOwner(path: string): Promise<Owner | 'stale' | 'gone' | null> {
   let text: string
@@ -73,13 +96,19 @@ async function readOwner(path: string): Promise<Owner | 'stale' | 'gone' | null>
   let owner: Owner | null = null
   try {
     const v = JSON.parse(text) as Partial<Owner>
-    if (typeof v.pid === 'number' && typeof v.host === 'string')
+    if (typeof v.pid === 'number' && typeof v.host === 'string') {
       owner = { pid: v.pid, host: v.host, since: String(v.since) }
+      if (typeof v.boot === 'string') owner.boot = v.boot
+    }
   } catch {
     owner = null
   }
   if (!owner) return Date.now() - mtimeMs > TORN_GRACE_MS ? 'stale' : null
-  if (owner.host === hostname() && !isAlive(owner.pid)) return 'stale'
+  if (owner.host === hostname()) {
+    // After a reboot the pid may well be alive again: some other process's.
+    if (owner.boot !== undefined && !sameBoot(owner.boot, bootIdentity())) return 'stale'
+    if (!isAlive(owner.pid)) return 'stale'
+  }
   if (Date.now() - mtimeMs > MAX_AGE_MS) return 'stale'
   return owner
 }
@@ -91,6 +120,38 @@ async function releaseIfMine(path: string, me: Owner): Promise<void> {
   } catch {
     // already gone (or taken over): nothing of ours to remove
   }
+}
+
+let linuxBootId: string | null | undefined
+
+/**
+ * This boot of the host: Linux's boot id (`boot:<uuid>`), else the boot
+ * time in seconds (`boottime:<s>`; macOS's `kern.boottime`, which node's
+ * uptime is measured from).
+ */
+export function bootIdentity(): string {
+  if (linuxBootId === undefined) {
+    try {
+      linuxBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null
+    } catch {
+      linuxBootId = null
+    }
+  }
+  if (linuxBootId) return `boot:${linuxBootId}`
+  return `boottime:${Math.round(Date.now() / 1000 - uptime())}`
+}
+
+/**
+ * Whether two boot identities may name the same boot: equal boot ids, boot
+ * times within the clock-step slack, or identities of different kinds (which
+ * cannot be compared: the pid alone decides then).
+ */
+export function sameBoot(a: string, b: string): boolean {
+  const [ka, kb] = [a.slice(0, a.indexOf(':')), b.slice(0, b.indexOf(':'))]
+  if (ka !== kb) return true
+  if (ka === 'boottime')
+    return Math.abs(Number(a.slice(9)) - Number(b.slice(9))) <= BOOT_TIME_SLACK_S
+  return a === b
 }
 
 export function isAlive(pid: number): boolean {

@@ -106,7 +106,8 @@ function judge(records: BottleRecord[], s: Observation, over: Partial<JudgeInput
     seen: s,
     busy: () => false,
     driven: () => false,
-    suspects: new Set(),
+    suspects: new Map(),
+    unreachableGraceMs: 30_000,
     leftovers: false,
     ...over,
   })
@@ -179,18 +180,45 @@ describe('judging bottles', () => {
     expect(judge(records, seen({ machines: null, containers: null })).repairs).toEqual([])
   })
 
-  it('takes an unreachable VM for dead only when it is still so on the next look', () => {
-    const records = [record('u', 'running')]
-    const s = seen({ machines: [vm('u', 'unreachable')], containers: [bundle('u', 'running')] })
-    const first = judge(records, s)
-    expect(first.repairs).toEqual([])
+  it('asks an unreachable VM itself only once smolvm has said so for the grace period', () => {
+    const records = [record('u', 'running'), record('gone', 'running')]
+    const at = (ms: number, bundles = [bundle('u', 'running'), bundle('gone', 'running')]) =>
+      seen({
+        listedAt: T0 + ms,
+        machines: [vm('u', 'unreachable'), vm('gone', 'stopped')],
+        containers: bundles,
+      })
+    const first = judge(records, at(0))
+    // A stopped VM (its process gone) is dead at once; an unreachable one is only suspect.
+    expect(first.repairs.map((r) => r.id)).toEqual(['gone'])
     expect(first.alive).toEqual([])
-    expect([...first.suspects]).toEqual(['u'])
-    const second = judge(records, s, { suspects: first.suspects })
-    expect(second.repairs[0]?.repair).toMatchObject({
-      reason: 'vm-died',
-      detail: 'the VM stopped answering (smolvm reports it unreachable)',
+    expect([...first.suspects]).toEqual([['u', T0]])
+    const later = judge(records, at(29_999), { suspects: first.suspects })
+    expect([...later.suspects]).toEqual([['u', T0]])
+    expect(later.confirm).toEqual([])
+    expect(later.repairs.map((r) => r.id)).toEqual(['gone'])
+    const due = judge(records, at(30_000), { suspects: later.suspects })
+    expect(due.confirm).toEqual([
+      {
+        id: 'u',
+        machineName: 'claude-bottle-u',
+        since: T0,
+        startedAt: records[0]?.bottle.startedAt,
+      },
+    ])
+    expect(due.suspects.size).toBe(0)
+    expect(due.alive).toEqual([])
+    // Answering in between starts the period again.
+    expect([...judge(records, at(30_000)).suspects]).toEqual([['u', T0 + 30_000]])
+    // A dead bundle needs no asking.
+    const both = judge(records, at(30_000, [bundle('u', 'exited', 1)]), {
+      suspects: first.suspects,
     })
+    expect(both.confirm).toEqual([])
+    expect(both.repairs.map((r) => [r.id, (r.repair as { reason: string }).reason])).toEqual([
+      ['u', 'bundle-died'],
+      ['gone', 'vm-died'],
+    ])
   })
 
   it('finishes launches and teardowns no live process drives, and (fully) leftovers of ended bottles', () => {

@@ -15,10 +15,12 @@ export interface JudgeInput {
   seen: Observation
   /** A launch, stop or repair of the bottle runs in this process. */
   busy: (id: string) => boolean
-  /** A process that is alive (the record's owner) is driving the bottle. */
+  /** Another live process (the record's owner, holding the bottle's lock) is driving the bottle. */
   driven: (r: BottleRecord) => boolean
-  /** Bottles whose VM smolvm called unreachable on the previous look. */
-  suspects: ReadonlySet<string>
+  /** Bottles whose VM smolvm has called unreachable on every look since then (a listing's `listedAt`). */
+  suspects: ReadonlyMap<string, number>
+  /** How long a VM must stay unreachable before it is asked itself (UNREACHABLE_GRACE_MS). */
+  unreachableGraceMs: number
   /** Also ended bottles whose record still lists resources (full reconcile). */
   leftovers: boolean
 }
@@ -27,9 +29,29 @@ export interface Judged {
   /** Running bottles whose VM and bundle are up. */
   alive: string[]
   repairs: { id: string; repair: Repair }[]
-  /** Unreachable now: dead if still so on the next look. */
-  suspects: Set<string>
+  /** Unreachable now, since when; not for the grace period yet. */
+  suspects: Map<string, number>
+  /** Unreachable for the grace period: dead only if the VM itself does not answer either. */
+  confirm: Unanswered[]
 }
+
+export interface Unanswered {
+  id: string
+  machineName: string
+  /** When smolvm first called it unreachable (a listing's `listedAt`). */
+  since: number
+  /** The run that was judged (see Repair). */
+  startedAt: string | null
+}
+
+/**
+ * smolvm calls a VM `unreachable` whenever its 250 ms vsock ping fails while
+ * the VMM process lives — a loaded guest, or an agent whose 8 connections
+ * are all taken, reads the same. Only once that has lasted this long is the
+ * VM itself asked (confirm-death.ts); a VM whose process is gone (`stopped`)
+ * or that smolvm no longer lists is dead at once.
+ */
+export const UNREACHABLE_GRACE_MS = 30_000
 
 /** smolvm states of a machine that is up (or paused by the user: not dead). */
 const VM_UP = new Set(['running', 'frozen'])
@@ -37,7 +59,7 @@ const VM_UP = new Set(['running', 'frozen'])
 const BUNDLE_UP = new Set(['running', 'paused', 'restarting'])
 
 export function judgeBottles(i: JudgeInput): Judged {
-  const out: Judged = { alive: [], repairs: [], suspects: new Set() }
+  const out: Judged = { alive: [], repairs: [], suspects: new Map(), confirm: [] }
   const machines = i.seen.machines && new Map(i.seen.machines.map((m) => [m.name, m]))
   const bundles = i.seen.containers && new Map(i.seen.containers.map((c) => [c.name, c]))
   for (const r of i.records) {
@@ -71,12 +93,11 @@ export function judgeBottles(i: JudgeInput): Judged {
       died('vm-died', `the VM is gone (smolvm no longer lists ${b.machineName})`)
       continue
     }
+    let unanswered: Unanswered | null = null
     if (vm && vm.state === 'unreachable') {
-      if (i.suspects.has(b.id)) {
-        died('vm-died', 'the VM stopped answering (smolvm reports it unreachable)')
-        continue
-      }
-      out.suspects.add(b.id)
+      const since = i.suspects.get(b.id) ?? i.seen.listedAt
+      if (i.seen.listedAt - since < i.unreachableGraceMs) out.suspects.set(b.id, since)
+      else unanswered = { id: b.id, machineName: b.machineName, since, startedAt: b.startedAt }
     } else if (vm && !VM_UP.has(vm.state)) {
       died('vm-died', `the VM stopped (smolvm reports it ${vm.state})`)
       continue
@@ -97,7 +118,8 @@ export function judgeBottles(i: JudgeInput): Judged {
       )
       continue
     }
-    if (vm && bundle && !out.suspects.has(b.id)) out.alive.push(b.id)
+    if (unanswered) out.confirm.push(unanswered)
+    else if (vm && bundle && !out.suspects.has(b.id)) out.alive.push(b.id)
   }
   return out
 }

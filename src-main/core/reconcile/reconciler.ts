@@ -1,15 +1,22 @@
-import type { Orphan } from '../../../src-shared/contract'
-import type { Disposable } from '../base/lifecycle'
+import { mkdirSync, watch } from 'node:fs'
+import type { BottleState, Orphan } from '../../../src-shared/contract'
+import { DisposableStore, toDisposable, type Disposable } from '../base/lifecycle'
 import type { Logger } from '../base/logger'
 import type { BottleService } from '../bottles/bottle-service'
 import type { BottleRecord } from '../bottles/metadata'
 import type { Observation } from '../bottles/observe'
 import { removeResource } from '../bottles/teardown'
 import { LABELS, type Docker } from '../docker/types'
-import { isAlive } from '../pack/file-lock'
 import { resourceNames } from '../plan/names'
 import type { Smolvm } from '../smolvm/types'
-import { findOrphans, judgeBottles, type Judged } from './classify'
+import {
+  findOrphans,
+  judgeBottles,
+  UNREACHABLE_GRACE_MS,
+  type Judged,
+  type Unanswered,
+} from './classify'
+import { confirmUnanswered } from './confirm-death'
 import { findMetadataOrphans, removeMetadataOrphan } from './metadata-orphans'
 
 export interface ReconcileResult {
@@ -30,6 +37,9 @@ export interface CleanResult {
   failed: { id: string; message: string }[]
 }
 
+/** States in which a bottle's VM or bundle can die under it: the watch looks only while one is in them. */
+const WATCHED = new Set<BottleState>(['launching', 'running', 'stopping'])
+
 const KIND_ORDER: Record<Orphan['kind'], number> = {
   machine: 0,
   container: 1,
@@ -47,8 +57,10 @@ const KIND_ORDER: Record<Orphan['kind'], number> = {
  */
 export class Reconciler implements Disposable {
   private queue: Promise<unknown> = Promise.resolve()
-  /** Bottles whose VM smolvm reported unreachable on the last look. */
-  private suspects = new Set<string>()
+  /** Bottles whose VM smolvm has reported unreachable on every look since (ms). */
+  private suspects = new Map<string, number>()
+  /** Bottles whose VM is being asked whether it answers (confirm-death.ts). */
+  private readonly confirming = new Set<string>()
   /** Orphans only a full look finds (networks, unknown machines, metadata), kept between ticks. */
   private fullOnly: Orphan[] = []
   private disposed = false
@@ -61,6 +73,8 @@ export class Reconciler implements Disposable {
       homeId: string
       bottlesDir: string
       log: Logger
+      /** UNREACHABLE_GRACE_MS unless a test shortens it. */
+      unreachableGraceMs?: number
     },
   ) {}
 
@@ -74,10 +88,41 @@ export class Reconciler implements Disposable {
     return this.serial(() => this.light())
   }
 
+  /** Some bottle is launching, running or stopping (as of the records last read). */
+  needsWatching(): boolean {
+    return this.o.bottles.records().some((r) => WATCHED.has(r.bottle.state))
+  }
+
+  /**
+   * Fires when a bottle may have come to need watching: one launches or is
+   * adopted here, or another process (the CLI) writes a record.
+   */
+  onActivity(listener: () => void): Disposable {
+    const store = new DisposableStore()
+    store.add(
+      this.o.bottles.onEvent((e) => {
+        if (e.kind === 'upsert' && WATCHED.has(e.bottle.state)) listener()
+      }),
+    )
+    const dir = this.o.bottlesDir
+    const cannot = (e: Error): void =>
+      this.o.log.warn(`cannot watch ${dir} for bottles of other processes: ${e.message}`)
+    try {
+      mkdirSync(dir, { recursive: true })
+      const w = watch(dir, { persistent: false }, () => listener())
+      w.on('error', cannot)
+      store.add(toDisposable(() => w.close()))
+    } catch (e) {
+      cannot(e as Error)
+    }
+    return store
+  }
+
   /** Looks again (without repairing anything) and publishes what belongs to no bottle. */
   listOrphans(): Promise<Orphan[]> {
     return this.serial(async () => {
-      const orphans = await this.orphansNow(await this.o.bottles.observe({ networks: true }))
+      const seen = await this.o.bottles.observe({ networks: true })
+      const orphans = await this.orphansNow(seen, await this.drivenNow())
       this.o.bottles.setOrphans(orphans)
       return orphans
     })
@@ -87,7 +132,7 @@ export class Reconciler implements Disposable {
   clean(ids?: readonly string[]): Promise<CleanResult> {
     return this.serial(async () => {
       const seen = await this.o.bottles.observe({ networks: true })
-      const current = await this.orphansNow(seen)
+      const current = await this.orphansNow(seen, await this.drivenNow())
       const chosen = current
         .filter((o) => !ids || ids.includes(o.id))
         .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
@@ -112,9 +157,8 @@ export class Reconciler implements Disposable {
           result.failed.push({ id: orphan.id, message })
         }
       }
-      this.o.bottles.setOrphans(
-        await this.orphansNow(await this.o.bottles.observe({ networks: true })),
-      )
+      const after = await this.o.bottles.observe({ networks: true })
+      this.o.bottles.setOrphans(await this.orphansNow(after, await this.drivenNow()))
       return result
     })
   }
@@ -128,10 +172,13 @@ export class Reconciler implements Disposable {
     let seen = await bottles.observe({ networks: true })
     for (const [what, message] of Object.entries(seen.errors))
       this.o.log.warn(`reconcile: cannot ask ${what}: ${message}`)
-    const judged = this.judge(seen, true)
-    const died = await this.repair(judged.repairs)
-    if (judged.repairs.length) seen = await bottles.observe({ networks: true })
-    const orphans = await this.orphansNow(seen)
+    const judged = await this.judge(seen, true)
+    const died = [
+      ...(await this.repair(judged.repairs)),
+      ...(await Promise.all(judged.confirm.map((u) => this.confirmThenRepair(u)))).flat(),
+    ]
+    if (judged.repairs.length || died.length) seen = await bottles.observe({ networks: true })
+    const orphans = await this.orphansNow(seen, await this.drivenNow())
     bottles.setOrphans(orphans)
     if (judged.alive.length) this.o.log.info(`adopted running bottles: ${judged.alive.join(', ')}`)
     if (orphans.length)
@@ -142,17 +189,20 @@ export class Reconciler implements Disposable {
   private async light(): Promise<TickResult> {
     const { bottles } = this.o
     const seen = await bottles.observe()
-    const judged = this.judge(seen, false)
-    // Not awaited: one slow teardown must not hold up noticing the next death. A bottle under
-    // repair is busy (skipped by the next looks, its resources claimed) until the repair ends.
+    const driven = await this.drivenNow()
+    const judged = this.judgeWith(seen, false, driven)
+    // Not awaited: one slow teardown (or VM that is slow to answer) must not hold up noticing the
+    // next death. A bottle under repair is busy (skipped by the next looks, its resources claimed)
+    // until the repair ends.
     void this.repair(judged.repairs)
+    for (const u of judged.confirm) void this.confirmThenRepair(u)
     if (seen.machines && seen.containers) {
       const listed = new Set(seen.machines.map((m) => m.name))
       const kept = this.fullOnly.filter((o) => o.kind !== 'machine' || listed.has(o.name))
       const fresh = findOrphans({
         records: bottles.records(),
         seen,
-        busy: (id) => bottles.busy(id),
+        busy: (id) => this.busy(id),
         driven,
         unknownMachines: false,
       })
@@ -162,19 +212,82 @@ export class Reconciler implements Disposable {
     return { errors: seen.errors }
   }
 
+  private async judge(seen: Observation, leftovers: boolean): Promise<Judged> {
+    return this.judgeWith(seen, leftovers, await this.drivenNow())
+  }
+
   /** What each bottle's record and this look say; remembers the VMs smolvm called unreachable. */
-  private judge(seen: Observation, leftovers: boolean): Judged {
-    const { bottles } = this.o
+  private judgeWith(
+    seen: Observation,
+    leftovers: boolean,
+    driven: (r: BottleRecord) => boolean,
+  ): Judged {
     const judged = judgeBottles({
-      records: bottles.records(),
+      records: this.o.bottles.records(),
       seen,
-      busy: (id) => bottles.busy(id),
+      busy: (id) => this.busy(id),
       driven,
       suspects: this.suspects,
+      unreachableGraceMs: this.o.unreachableGraceMs ?? UNREACHABLE_GRACE_MS,
       leftovers,
     })
     this.suspects = judged.suspects
+    for (const u of judged.confirm) this.confirming.add(u.id)
     return judged
+  }
+
+  /** Being launched, stopped or repaired here, or its VM being asked whether it answers. */
+  private busy(id: string): boolean {
+    return this.o.bottles.busy(id) || this.confirming.has(id)
+  }
+
+  /**
+   * Asks a VM smolvm has called unreachable for the grace period whether it
+   * answers; tears the bottle down when it does not. Returns it when it ended.
+   */
+  private async confirmThenRepair(u: Unanswered): Promise<string[]> {
+    try {
+      if (this.disposed) return []
+      const why = await confirmUnanswered(await this.o.smolvm(), u.machineName)
+      const secs = Math.round((Date.now() - u.since) / 1000)
+      if (why === null) {
+        this.o.log.info(
+          `bottle ${u.id}: smolvm has called its VM unreachable for ${secs} s, but it answers`,
+          u.id,
+        )
+        return []
+      }
+      const detail = `the VM stopped answering (smolvm called it unreachable for ${secs} s; ${why})`
+      return await this.repair([
+        {
+          id: u.id,
+          repair: {
+            kind: 'died',
+            reason: 'vm-died',
+            detail,
+            exitCode: null,
+            startedAt: u.startedAt,
+          },
+        },
+      ])
+    } catch (e) {
+      this.o.log.error(`asking the VM of ${u.id} whether it answers: ${(e as Error).message}`, u.id)
+      return []
+    } finally {
+      this.confirming.delete(u.id)
+    }
+  }
+
+  /** Which records another live process is driving (it holds the bottle's lock), as of now. */
+  private async drivenNow(): Promise<(r: BottleRecord) => boolean> {
+    const { bottles } = this.o
+    const ids = new Set<string>()
+    await Promise.all(
+      bottles.records().map(async (r) => {
+        if (await bottles.drivenElsewhere(r)) ids.add(r.bottle.id)
+      }),
+    )
+    return (r) => ids.has(r.bottle.id)
   }
 
   /** Repairs the bottles side by side (each under its own lock); returns those it ended (leftover cleanups are not deaths). */
@@ -196,7 +309,10 @@ export class Reconciler implements Disposable {
   }
 
   /** Every orphan a full look shows; remembers the ones a tick cannot see. */
-  private async orphansNow(seen: Observation): Promise<Orphan[]> {
+  private async orphansNow(
+    seen: Observation,
+    driven: (r: BottleRecord) => boolean,
+  ): Promise<Orphan[]> {
     const { bottles } = this.o
     const records = bottles.records()
     const known = new Set(records.map((r) => r.bottle.id))
@@ -208,7 +324,7 @@ export class Reconciler implements Disposable {
       ...findOrphans({
         records,
         seen,
-        busy: (id) => bottles.busy(id),
+        busy: (id) => this.busy(id),
         driven,
         unknownMachines: true,
         foreignSlugs: await this.foreignSlugs(unknownSlugs),
@@ -246,11 +362,6 @@ export class Reconciler implements Disposable {
     this.queue = next.catch(() => {})
     return next
   }
-}
-
-/** A live process (the record's owner) is launching or stopping the bottle: leave it be. */
-function driven(r: BottleRecord): boolean {
-  return r.ownerPid !== null && r.ownerPid !== process.pid && isAlive(r.ownerPid)
 }
 
 function stillThere(id: string, seen: Observation): boolean {

@@ -7,7 +7,9 @@ import type { Bottle, Teardown, TeardownReason } from '../../../src-shared/contr
 import { need } from '../../../test-support/prereqs'
 import { nullLogger } from '../base/logger'
 import { makeTestBottles, type TestBottles } from '../bottles/testing'
-import type { Reconciler } from './reconciler'
+import { createBackend } from '../backend'
+import type { Smolvm } from '../smolvm/types'
+import { Reconciler } from './reconciler'
 import { killVm } from './testing'
 import { BottleWatch } from './watch'
 
@@ -16,9 +18,10 @@ import { BottleWatch } from './watch'
 /**
  * The watch on a live backend: a VM killed or a bundle container killed
  * under a running bottle is noticed, its sessions are closed, the rest is
- * torn down and a teardown event says why. Ticks never overlap, back off
- * while smolvm cannot be asked, and never take a bottle being launched or
- * stopped for dead.
+ * torn down and a teardown event says why. Ticks run only while a bottle
+ * needs watching, never overlap, back off while smolvm cannot be asked, and
+ * never take a bottle being launched or stopped — or a VM smolvm briefly
+ * calls unreachable — for dead.
  */
 describe.runIf(need('docker') && need('netns'))('the bottle watch', () => {
   let t: TestBottles
@@ -110,7 +113,7 @@ describe.runIf(need('docker') && need('netns'))('the bottle watch', () => {
     }
   })
 
-  it('never overlaps ticks, and backs off while smolvm cannot be asked', async () => {
+  it('sleeps while no bottle needs watching, wakes for one another process launches, never overlaps ticks, and backs off while smolvm cannot be asked', async () => {
     watch.start()
     const reconciler = t.backend.reconciler as Reconciler & { tick: Reconciler['tick'] }
     const tick = reconciler.tick.bind(reconciler)
@@ -127,7 +130,27 @@ describe.runIf(need('docker') && need('netns'))('the bottle watch', () => {
         active--
       }
     }
+    const other = await createBackend({ mode: 'cli', env: t.env })
     try {
+      // Every bottle above has ended: after at most one more look the watch no longer looks.
+      for (let i = 0; i < 100 && !watch.idle; i++) await sleep(20)
+      expect(watch.idle).toBe(true)
+      const asleep = ticks
+      await sleep(1000)
+      expect(ticks).toBe(asleep)
+
+      // Another process (the CLI) launches one: its record wakes the watch, which adopts it.
+      const dir = join(t.home, 'other')
+      await mkdir(dir, { recursive: true })
+      const b = await other.bottles.settled(
+        (await other.bottles.launch({ agent: 'tester', projectDir: dir })).id,
+      )
+      expect(b.state).toBe('running')
+      const seen = () => t.backend.bottles.list().find((x) => x.id === b.id)?.state
+      for (let i = 0; i < 200 && seen() !== 'running'; i++) await sleep(20)
+      expect(t.backend.bottles.get(b.id).state).toBe('running')
+      expect(ticks).toBeGreaterThan(asleep)
+
       await t.fake.control({ latencyMs: { 'machine.ls': 300 } })
       const from = ticks
       for (let i = 0; i < 200 && ticks < from + 3; i++) await sleep(50)
@@ -148,6 +171,65 @@ describe.runIf(need('docker') && need('netns'))('the bottle watch', () => {
     } finally {
       reconciler.tick = tick
       await t.backend.settings.update({ smolvmPath: null })
+      other.dispose()
+    }
+  })
+
+  it('takes a VM smolvm calls unreachable for dead only once it stays so and does not answer itself', async () => {
+    await watch.stop()
+    const b = t.backend.bottles.list().find((x) => x.state === 'running') as Bottle
+    expect(b).toBeDefined()
+    const smolvm = await t.backend.tools.smolvm()
+    // smolvm's ping fails for this VM (a loaded guest, its agent's connections all taken).
+    const pingless = Object.assign(Object.create(smolvm) as Smolvm, {
+      machineList: async () =>
+        (await smolvm.machineList()).map((m) =>
+          m.name === b.machineName ? { ...m, state: 'unreachable' } : m,
+        ),
+    })
+    const tools = t.backend.tools
+    const real = tools.smolvm.bind(tools)
+    tools.smolvm = () => Promise.resolve(pingless)
+    let asked = 0
+    const unobserve = t.backend.runner.observe(({ spec }) => {
+      if (spec.args.includes('exec') && spec.args.at(-1) === 'true') asked++
+    })
+    const reconciler = new Reconciler({
+      bottles: t.backend.bottles,
+      smolvm: () => tools.smolvm(),
+      docker: () => tools.docker(),
+      homeId: t.backend.homeId,
+      bottlesDir: t.backend.paths.bottlesDir,
+      log: nullLogger,
+      unreachableGraceMs: 300,
+    })
+    try {
+      // It answers when asked: kept, and asked again once the period has passed again.
+      for (let i = 0; i < 100 && asked < 2; i++) {
+        await reconciler.tick()
+        await sleep(50)
+      }
+      expect(asked).toBeGreaterThanOrEqual(2)
+      expect(t.backend.bottles.get(b.id).state).toBe('running')
+      expect(teardowns.some((d) => d.id === b.id)).toBe(false)
+
+      // Its VMM dies while smolvm keeps calling it unreachable: asked, no answer, torn down.
+      await killVm(smolvm, b.machineName)
+      for (let i = 0; i < 200 && !teardowns.some((d) => d.id === b.id); i++) {
+        await reconciler.tick()
+        await sleep(50)
+      }
+      expect(teardowns.find((d) => d.id === b.id)).toMatchObject({
+        reason: 'vm-died',
+        detail: expect.stringMatching(
+          /^the VM stopped answering \(smolvm called it unreachable for \d+ s; `machine exec -- true` failed \(.+\) and its status is stopped\)$/,
+        ) as string,
+      })
+      expect(await t.leftovers()).toEqual({ networks: [], containers: [], machines: [] })
+    } finally {
+      unobserve()
+      tools.smolvm = real
+      reconciler.dispose()
     }
   })
 })

@@ -18,11 +18,15 @@ export const WATCH_MAX_BACKOFF_MS = 30_000
  * seconds, so a bottle whose VM stops or whose bundle exits is torn down
  * (sessions first) within seconds, with the reason. Ticks never overlap —
  * the next is scheduled when one ends — and the wait doubles, up to a cap,
- * while smolvm or docker cannot be asked.
+ * while smolvm or docker cannot be asked. Ticks run only while some bottle
+ * is launching, running or stopping (no polling on an idle laptop); a
+ * launch, an adoption or another process's record resumes them.
  */
 export class BottleWatch implements Disposable {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
+  private activity: Disposable | null = null
+  private started = false
   private delay: number
   private unreachable: string | null = null
   private stopped = false
@@ -44,17 +48,26 @@ export class BottleWatch implements Disposable {
     return this.delay
   }
 
+  /** Neither looking nor waiting to: no bottle needs watching. */
+  get idle(): boolean {
+    return !this.running && !this.timer
+  }
+
   start(): void {
-    if (this.running || this.timer || this.stopped) return
+    if (this.started || this.stopped) return
+    this.started = true
+    this.activity = this.reconciler.onActivity(() => this.wake())
     this.running = this.first().finally(() => {
       this.running = null
-      this.schedule()
+      this.next()
     })
   }
 
   /** Stops ticking; resolves once a look in progress has ended. */
   async stop(): Promise<void> {
     this.stopped = true
+    this.activity?.dispose()
+    this.activity = null
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     await this.running
@@ -73,13 +86,23 @@ export class BottleWatch implements Disposable {
     }
   }
 
+  /** Something may need watching: look (after the usual wait) unless a look is already due. */
+  private wake(): void {
+    if (!this.stopped && this.idle) this.schedule()
+  }
+
+  /** After a look: the next one, while a bottle needs watching. */
+  private next(): void {
+    if (this.reconciler.needsWatching()) this.schedule()
+  }
+
   private schedule(): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
       this.timer = null
       this.running = this.tick().finally(() => {
         this.running = null
-        this.schedule()
+        this.next()
       })
     }, this.delay)
     this.timer.unref()

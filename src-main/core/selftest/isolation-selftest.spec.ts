@@ -1,10 +1,67 @@
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Bottle, Teardown } from '../../../src-shared/contract'
 import { need } from '../../../test-support/prereqs'
 import { makeTestBottles, type TestBottles } from '../bottles/testing'
-import { runIsolationProbes, selftestAdvice, type ProbeVerdict } from './isolation-selftest'
+import { openCanary } from './canary'
+import {
+  describeVerdicts,
+  judgeProbe,
+  pickPublicTarget,
+  runIsolationProbes,
+  selftestAdvice,
+  SMOLVM_GATEWAY,
+  type ProbeVerdict,
+} from './isolation-selftest'
 
 // Subnet pools of this file: 10.213.192.0/24 (smolvm 1.9.3) and 10.213.193.0/24 (smolvm 0.8.2).
+
+describe('judging the probes', () => {
+  it('fails a way to the host whose canary accepted a connection, whatever the guest said', async () => {
+    const canary = await openCanary('127.0.0.1')
+    if (!canary) throw new Error('no canary')
+    try {
+      const planned = {
+        probe: 'host-gateway' as const,
+        host: SMOLVM_GATEWAY,
+        port: canary.port,
+        what: 'the host’s loopback through virtio-net’s gateway',
+        expect: 'blocked' as const,
+        canary,
+      }
+      const line = (outcome: 'connected' | 'timeout' | 'unresolved') => ({
+        probe: 'host-gateway',
+        tool: 'node',
+        outcome,
+        detail: '',
+      })
+      expect(judgeProbe(planned, line('unresolved'))).toMatchObject({ ok: true, canaryAccepted: 0 })
+      // What virtio-net would do with the guest's 100.96.0.1: carry it to the host's loopback.
+      const s = connect(canary.port, '127.0.0.1')
+      await new Promise((r) => s.once('connect', r))
+      s.destroy()
+      for (let i = 0; i < 100 && canary.accepted === 0; i++) await sleep(10)
+      const leak = judgeProbe(planned, line('connected'))
+      expect(leak).toMatchObject({ ok: false, canaryAccepted: 1 })
+      expect(describeVerdicts([leak])).toBe(
+        `host-gateway 100.96.0.1:${canary.port} connected, canary accepted 1 ✗ (via node)`,
+      )
+      // The guest's word alone does not clear it.
+      expect(judgeProbe(planned, line('timeout')).ok).toBe(false)
+    } finally {
+      await canary.close()
+    }
+  })
+
+  it('picks a public target smolvm does not allow on its own', () => {
+    expect(pickPublicTarget('')).toEqual({ host: '9.9.9.9', port: 443 })
+    expect(pickPublicTarget('# x\nnameserver 9.9.9.9\n')).toEqual({ host: '8.8.8.8', port: 443 })
+    expect(pickPublicTarget('nameserver 9.9.9.9\n  nameserver 8.8.8.8\n').host).toBe(
+      '208.67.222.222',
+    )
+  })
+})
 
 /**
  * The self-test for real: the fake smolvm enforces `--allow-cidr` with a
@@ -38,6 +95,9 @@ describe.runIf(need('docker') && need('netns'))('the isolation self-test', () =>
     const net = running.network
     expect(step?.detail).toContain(`bundle-proxy ${net?.bundleIp}:8888 connected ✓`)
     expect(step?.detail).toMatch(/host-loopback 127\.0\.0\.1:\d+ refused, canary quiet ✓/)
+    // The fake plays TSI: virtio-net's ways to the host lead nowhere, and say so.
+    expect(step?.detail).toMatch(/host-gateway 100\.96\.0\.1:\d+ \w+, canary quiet ✓/)
+    expect(step?.detail).toMatch(/host-name host\.smolvm\.internal:\d+ unresolved, canary quiet ✓/)
     expect(step?.detail).toContain(`bundle-internal ${net?.bundleIp}:9099 refused ✓`)
     // On Linux the host can bind the bridge gateway: the outside probe is a canary there.
     expect(step?.detail).toMatch(
@@ -69,6 +129,8 @@ describe.runIf(need('docker') && need('netns'))('the isolation self-test', () =>
     expect(probes.map((p) => [p.probe, p.ok])).toEqual([
       ['bundle-proxy', false],
       ['host-loopback', true],
+      ['host-gateway', true],
+      ['host-name', true],
       ['bundle-internal', true],
       ['outside-allowlist', true],
     ])

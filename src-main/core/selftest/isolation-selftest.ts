@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RpcError } from '../../../src-shared/rpc/errors'
 import { BUNDLE_PORTS } from '../bundle/types'
@@ -16,11 +17,17 @@ import { parseProbeOutput, probeArgv, type ProbeLine, type ProbeOutcome } from '
  * Probes, from inside the guest:
  *  - bundle-proxy: the bundle's egress proxy (8888) must be reachable;
  *  - host-loopback: a canary the backend opens on the host's 127.0.0.1 must
- *    be unreachable AND must have accepted nothing;
+ *    be unreachable AND must have accepted nothing (TSI: the guest's
+ *    127.0.0.1 may be carried to the host's);
+ *  - host-gateway, host-name: the same through the ways virtio-net (any
+ *    egress policy from smolvm 1.1.3) offers to reach the host — its gateway
+ *    100.96.0.1 and, from 1.9, `host.smolvm.internal` — each at its own
+ *    loopback canary (a name the guest cannot resolve passes);
  *  - bundle-internal: the bundle's internal port 9099 must be unreachable;
  *  - outside-allowlist: an address outside the VM's allowlist must be
- *    unreachable — a second canary on the bottle network's gateway when the
- *    host can bind it (Linux), else a public address.
+ *    unreachable — a canary on the bottle network's gateway when the host
+ *    can bind it (Linux), else a public address smolvm does not allow on
+ *    its own (publicTarget()).
  *
  * On smolvm < 1.8.0 launch does NOT add `--net`: such a `--from` machine then
  * has no network at all, so it fails closed (bundle-proxy) instead of running
@@ -29,7 +36,13 @@ import { parseProbeOutput, probeArgv, type ProbeLine, type ProbeOutcome } from '
  * message names the probe and the version's known defect.
  */
 
-export type ProbeName = 'bundle-proxy' | 'host-loopback' | 'bundle-internal' | 'outside-allowlist'
+export type ProbeName =
+  | 'bundle-proxy'
+  | 'host-loopback'
+  | 'host-gateway'
+  | 'host-name'
+  | 'bundle-internal'
+  | 'outside-allowlist'
 
 export interface ProbeVerdict {
   probe: ProbeName
@@ -48,14 +61,45 @@ export interface ProbeVerdict {
 export interface SelftestOptions {
   /** Seconds each connection attempt may take in the guest. */
   timeoutSec?: number
-  /** The outside address used when no canary can be bound on the gateway. */
+  /** The outside address used when no canary can be bound on the gateway (default: publicTarget()). */
   publicTarget?: { host: string; port: number }
 }
 
 const DEFAULT_TIMEOUT_SEC = 3
-const DEFAULT_PUBLIC = { host: '1.1.1.1', port: 443 }
+/** virtio-net's gateway: the host, as the guest sees it (smolvm-cli.md §3.1). */
+export const SMOLVM_GATEWAY = '100.96.0.1'
+/** The host's name in the guest from smolvm 1.9. */
+export const SMOLVM_HOST_NAME = 'host.smolvm.internal'
+/**
+ * Public resolvers' HTTPS ports, in order of preference. smolvm adds the
+ * host's resolver to every allowlist — 1.1.1.1 when it finds none
+ * (`ensure_dns_in_cidrs`, §3.2) — so 1.1.1.1 is never one, nor is any
+ * nameserver of the host.
+ */
+const PUBLIC_CANDIDATES = ['9.9.9.9', '8.8.8.8', '208.67.222.222']
+const SMOLVM_FALLBACK_RESOLVER = '1.1.1.1'
 
-interface Planned {
+/** An address outside the allowlist that smolvm does not allow on its own, given the host's resolv.conf. */
+export function pickPublicTarget(resolvConf: string): { host: string; port: number } {
+  const nameservers = new Set(
+    resolvConf
+      .split('\n')
+      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+      .filter((ns): ns is string => ns !== undefined),
+  )
+  nameservers.add(SMOLVM_FALLBACK_RESOLVER)
+  const host = PUBLIC_CANDIDATES.find((ip) => !nameservers.has(ip))
+  if (!host)
+    throw new RpcError('INTERNAL', 'self-test: every public target is a nameserver of this host')
+  return { host, port: 443 }
+}
+
+/** pickPublicTarget on this host's /etc/resolv.conf (none readable: only 1.1.1.1 is excluded). */
+export async function publicTarget(): Promise<{ host: string; port: number }> {
+  return pickPublicTarget(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''))
+}
+
+export interface Planned {
   probe: ProbeName
   host: string
   port: number
@@ -69,7 +113,7 @@ export function createIsolationSelftest(options: SelftestOptions = {}): StepImpl
   return async (ctx) => {
     const verdicts = await runIsolationProbes(ctx, {
       timeoutSec,
-      publicTarget: options.publicTarget ?? DEFAULT_PUBLIC,
+      publicTarget: options.publicTarget ?? (await publicTarget()),
     })
     const failed = verdicts.filter((v) => !v.ok)
     if (failed.length) throw await selftestFailure(ctx, failed, verdicts)
@@ -86,9 +130,16 @@ export async function runIsolationProbes(
   if (!net) throw new RpcError('INTERNAL', 'self-test: the bottle has no network yet')
   const canaries: Canary[] = []
   try {
-    const loopback = await openCanary('127.0.0.1')
-    if (!loopback) throw new RpcError('INTERNAL', 'self-test: cannot listen on 127.0.0.1')
-    canaries.push(loopback)
+    const loopbackCanary = async (): Promise<Canary> => {
+      const c = await openCanary('127.0.0.1')
+      if (!c) throw new RpcError('INTERNAL', 'self-test: cannot listen on 127.0.0.1')
+      canaries.push(c)
+      return c
+    }
+    // One per way to the host, so a connection names the way it came.
+    const loopback = await loopbackCanary()
+    const viaGateway = await loopbackCanary()
+    const viaName = await loopbackCanary()
     const gateway = await openCanary(net.gateway)
     if (gateway) canaries.push(gateway)
     const planned: Planned[] = [
@@ -107,6 +158,22 @@ export async function runIsolationProbes(
         what: 'the host’s loopback',
         expect: 'blocked',
         canary: loopback,
+      },
+      {
+        probe: 'host-gateway',
+        host: SMOLVM_GATEWAY,
+        port: viaGateway.port,
+        what: 'the host’s loopback through virtio-net’s gateway',
+        expect: 'blocked',
+        canary: viaGateway,
+      },
+      {
+        probe: 'host-name',
+        host: SMOLVM_HOST_NAME,
+        port: viaName.port,
+        what: `the host’s loopback through ${SMOLVM_HOST_NAME}`,
+        expect: 'blocked',
+        canary: viaName,
       },
       {
         probe: 'bundle-internal',
@@ -155,7 +222,7 @@ export async function runIsolationProbes(
     // A connection the guest made is in the canary's accept queue by now; give it a turn to count.
     await sleep(50)
     return planned.map((p) =>
-      judge(
+      judgeProbe(
         p,
         parsed.lines.find((l) => l.probe === p.probe),
       ),
@@ -165,7 +232,8 @@ export async function runIsolationProbes(
   }
 }
 
-function judge(p: Planned, line: ProbeLine | undefined): ProbeVerdict {
+/** One probe's verdict: what the guest reported AND what its canary saw. */
+export function judgeProbe(p: Planned, line: ProbeLine | undefined): ProbeVerdict {
   const outcome = line?.outcome ?? 'error'
   const accepted = p.canary ? p.canary.accepted : null
   const ok =

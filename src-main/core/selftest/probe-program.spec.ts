@@ -87,6 +87,7 @@ describe('the guest probe program', () => {
       [
         { name: 'open', host: '127.0.0.1', port: openPort },
         { name: 'closed', host: '127.0.0.1', port: closedPort },
+        { name: 'nameless', host: 'nowhere.invalid', port: 9 },
       ],
       2,
     )
@@ -111,7 +112,7 @@ describe('the guest probe program', () => {
           : BUSYBOX !== null
     // Under CI busybox is installed by .ci/run: a missing one fails instead of skipping.
     it.runIf(available || isCI)(
-      `with only ${tool}: connected to the listener, refused by the closed port`,
+      `with only ${tool}: connected to the listener, refused by the closed port, a name unresolved`,
       async () => {
         const before = accepted
         const { stdout } = await runWith(links())
@@ -120,6 +121,12 @@ describe('the guest probe program', () => {
           lines: [
             { probe: 'open', tool, outcome: 'connected', detail: '' },
             { probe: 'closed', tool, outcome: 'refused', detail: expect.any(String) as string },
+            {
+              probe: 'nameless',
+              tool,
+              outcome: 'unresolved',
+              detail: expect.any(String) as string,
+            },
           ] satisfies ProbeLine[],
         })
         expect(accepted - before).toBe(1)
@@ -135,12 +142,20 @@ describe('the guest probe program', () => {
     })
   })
 
-  it('ignores noise around the result lines and refuses a host that is not an IPv4 address', () => {
+  it('ignores noise around the result lines, and takes only IPv4 addresses and host names', () => {
     expect(
       parseProbeOutput(
         'motd\n{"probe":"a","tool":"node","outcome":"timeout","detail":"x"}\n{broken\n',
       ),
     ).toEqual({ lines: [{ probe: 'a', tool: 'node', outcome: 'timeout', detail: 'x' }] })
-    expect(() => probeArgv([{ name: 'a', host: 'example.com', port: 1 }], 1)).toThrow(/IPv4/)
+    expect(probeArgv([{ name: 'a', host: 'host.smolvm.internal', port: 1 }], 1).slice(-3)).toEqual([
+      'a',
+      'host.smolvm.internal',
+      '1',
+    ])
+    for (const host of ['-e', 'a b', 'a;b', 'a..b', ''])
+      expect(() => probeArgv([{ name: 'a', host, port: 1 }], 1)).toThrow(
+        /IPv4 address or a host name/,
+      )
   })
 })

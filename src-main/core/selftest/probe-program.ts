@@ -8,8 +8,9 @@
  * argv: /bin/sh -c DISPATCH probe NODE_SRC PYTHON_SRC TIMEOUT_S [NAME HOST PORT]...
  */
 
-/** What one connection attempt came to. */
-export type ProbeOutcome = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error'
+/** What one connection attempt came to; `unresolved`: the guest could not resolve the host name. */
+export type ProbeOutcome =
+  'connected' | 'refused' | 'timeout' | 'unreachable' | 'unresolved' | 'error'
 
 export interface ProbeTarget {
   name: string
@@ -41,7 +42,7 @@ const one = (p) => new Promise((resolve) => {
   };
   const timer = setTimeout(() => done("timeout", "no answer in " + t + " s"), Number(t) * 1000);
   s.once("connect", () => done("connected", ""));
-  s.once("error", (e) => done(e.code === "ECONNREFUSED" || e.code === "ECONNRESET" ? "refused" : "unreachable", String(e.code || e.message)));
+  s.once("error", (e) => done(e.code === "ECONNREFUSED" || e.code === "ECONNRESET" ? "refused" : /^(ENOTFOUND|EAI_)/.test(String(e.code)) ? "unresolved" : "unreachable", String(e.code || e.message)));
 });
 Promise.all(probes.map(one)).then((rs) => { for (const r of rs) console.log(JSON.stringify(r)); });
 `
@@ -62,6 +63,8 @@ def one(i, name, host, port):
         r = ("timeout", "no answer in %s s" % sys.argv[1])
     except (ConnectionRefusedError, ConnectionResetError) as e:
         r = ("refused", e.strerror or str(e))
+    except socket.gaierror as e:
+        r = ("unresolved", e.strerror or str(e))
     except OSError as e:
         r = ("unreachable", e.strerror or str(e))
     finally:
@@ -113,6 +116,7 @@ while [ $# -ge 3 ]; do
     0:*) outcome=connected ;;
     137:*|143:*) outcome=timeout; err="no answer in $t s" ;;
     *[Rr]efused*|*reset*) outcome=refused ;;
+    *[Nn]ame\\ or\\ service*|*[Nn]ame\\ does\\ not\\ resolve*|*name\\ resolution*|*bad\\ address*|*lookup\\ failed*|*[Uu]nknown\\ host*|*getaddrinfo*) outcome=unresolved ;;
     *[Tt]imed\\ out*|*[Tt]imeout*) outcome=timeout ;;
     *) outcome=unreachable ;;
   esac
@@ -120,12 +124,19 @@ while [ $# -ge 3 ]; do
 done
 `
 
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
+/** Lower-case labels, none starting with `-` (nc would take it for an option). */
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
+
 /** The guest argv that runs the probes, each given `timeoutSec` to connect. */
 export function probeArgv(targets: readonly ProbeTarget[], timeoutSec: number): string[] {
   const args = ['/bin/sh', '-c', DISPATCH, 'probe', NODE_SRC, PYTHON_SRC, String(timeoutSec)]
   for (const t of targets) {
     if (!/^[a-z][a-z0-9-]*$/.test(t.name)) throw new Error(`probe name ${JSON.stringify(t.name)}`)
-    if (!/^[0-9.]+$/.test(t.host)) throw new Error(`probe host must be an IPv4 address: ${t.host}`)
+    if (!IPV4.test(t.host) && !HOST_NAME.test(t.host))
+      throw new Error(
+        `probe host must be an IPv4 address or a host name: ${JSON.stringify(t.host)}`,
+      )
     args.push(t.name, t.host, String(t.port))
   }
   return args
@@ -133,7 +144,14 @@ export function probeArgv(targets: readonly ProbeTarget[], timeoutSec: number): 
 
 export type ParsedProbes = { lines: ProbeLine[] } | { noTool: string }
 
-const OUTCOMES = new Set<string>(['connected', 'refused', 'timeout', 'unreachable', 'error'])
+const OUTCOMES = new Set<string>([
+  'connected',
+  'refused',
+  'timeout',
+  'unreachable',
+  'unresolved',
+  'error',
+])
 
 /** Reads the program's stdout; lines that are not probe results (a noisy profile, say) are ignored. */
 export function parseProbeOutput(stdout: string): ParsedProbes {
