@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import type { BackendLogLine } from '../../src-shared/contract'
 import { LogHub, type Logger } from './base/logger'
 import { DisposableStore, type Disposable } from './base/lifecycle'
@@ -9,6 +10,7 @@ import { BottleService } from './bottles/bottle-service'
 import { MetadataStore, sidecarsInUse } from './bottles/metadata'
 import { RecordKeeper } from './bottles/record-keeper'
 import { SecretRegistry } from './bottles/secret-registry'
+import { capSessions } from './bottles/session-cap'
 import { createBundleImage } from './bundle/bundle-image'
 import { createBundleStarter } from './launch/bundle-starter'
 import { HostTools } from './launch/host-tools'
@@ -35,6 +37,12 @@ export interface BackendOptions {
   version?: string
   /** Reconcile at start, then watch the bottles (default: the long-lived modes, not one CLI command). */
   watch?: boolean
+  /**
+   * Set by the packaged app: its resources folder, unpacked from the asar
+   * (shell/app-identity `resourcesDir`). The bundle image is then made from
+   * resources/bundle/dist/bundle.js. Absent in a checkout (dev, CLI, tests).
+   */
+  resourcesDir?: string
 }
 
 /**
@@ -100,7 +108,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     inUse: async () => sidecarsInUse(keeper.all()),
   })
   const bundleImage = createBundleImage({
-    docker: tools.docker(),
+    docker: () => tools.docker(),
+    packagedBundleDir: options.resourcesDir ? join(options.resourcesDir, 'bundle') : undefined,
     setting: () => settings.get().bundleImage,
     env,
     logger: logs.logger('bundle'),
@@ -126,8 +135,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // Every boot proves its isolation before the bottle is handed over.
   store.add(bottles.useHooks({ selftest: createIsolationSelftest() }))
   await bottles.load()
-  const sessions = store.add(
-    new SessionService((id, kind) => bottles.sessionCommand(id, kind), logs.logger('sessions')),
+  const sessions: SessionService = store.add(
+    new SessionService(
+      // Capped per bottle: smolvm's agent serves 8 connections per VM, and more block.
+      capSessions(
+        (id, kind) => bottles.sessionCommand(id, kind),
+        (id): number => sessions.list(id).filter((s) => s.state === 'running').length,
+      ),
+      logs.logger('sessions'),
+    ),
   )
   store.add(
     bottles.useHooks({
@@ -138,7 +154,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   store.add(bottles.onEvent((e) => e.kind === 'removed' && sessions.dismissAllForBottle(e.id)))
   if (options.mode !== 'cli') store.add(runAgentSessions(bottles, sessions, log))
   const egress = new EgressService({
-    docker: tools.docker(),
+    docker: () => tools.docker(),
     resolveBundle: (id) => {
       const b = bottles.list().find((x) => x.id === id)
       return b?.state === 'running' && b.bundle ? { container: b.bundle.container } : null

@@ -92,8 +92,15 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform === 'win32') app.setAppUserModelId(APP_ID)
     handleAppProtocol(join(__dirname, '..', 'renderer'))
 
+    const resources = resourcesDir({ isPackaged: app.isPackaged, appPath: app.getAppPath() })
     const backend = lifetime.add(
-      await createBackend({ mode: 'electron', version: app.getVersion(), logSink: toStderr }),
+      await createBackend({
+        mode: 'electron',
+        version: app.getVersion(),
+        logSink: toStderr,
+        // Packaged: the bundle is made from the shipped resources, never from the asar.
+        resourcesDir: app.isPackaged ? resources : undefined,
+      }),
     )
     backendRef = backend
     security.useLogger(backend.logs.logger('security'))
@@ -119,7 +126,7 @@ if (!app.requestSingleInstanceLock()) {
     const shellDesktop = new DesktopShell({
       client,
       appUrl,
-      resourcesDir: resourcesDir({ isPackaged: app.isPackaged, appPath: app.getAppPath() }),
+      resourcesDir: resources,
       home: process.env.HOME || homedir(),
       env: process.env,
       log: backend.logs.logger('shell'),

@@ -816,8 +816,9 @@ export class BottleService implements Disposable {
   /**
    * The guest env for exec and sessions: the recorded non-secret values, and
    * secret values from memory (bottles this process launched) or from the
-   * manifest and host env now. A secret whose value cannot be had is left
-   * out, so the machine keeps the one it was created with.
+   * manifest and host env now. Secrets are never given to `machine create`
+   * (smolvm would store them), so one whose value cannot be had now is simply
+   * missing in the guest.
    */
   private async guestEnv(r: BottleRecord): Promise<GuestEnvVar[]> {
     const plain = r.bottle.env
@@ -832,7 +833,7 @@ export class BottleService implements Disposable {
         this.secretEnv.set(r.bottle.id, secrets)
       } catch (e) {
         this.log.warn(
-          `secret env of ${r.bottle.id} not available (${(e as Error).message}): the VM keeps its own`,
+          `secret env of ${r.bottle.id} not available (${(e as Error).message}): the guest runs without it`,
           r.bottle.id,
         )
         secrets = []

@@ -1,3 +1,7 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestImages, TEST_IMAGES } from '../../../scripts/build-test-images.mjs'
 import { need } from '../../../test-support/prereqs'
@@ -19,21 +23,119 @@ describe('bundle image selection', () => {
 
   it('uses the setting first, then BOT_BOTTLE_BUNDLE_IMAGE, without building', async () => {
     const both = createBundleImage({
-      docker,
+      docker: () => docker,
       setting: () => 'mine:1',
       env: { BOT_BOTTLE_BUNDLE_IMAGE: 'env:2' },
     })
     expect(await both.ensure()).toEqual({ image: 'mine:1', source: 'setting', hash: null })
     const env = createBundleImage({
-      docker,
+      docker: () => docker,
       setting: () => null,
       env: { BOT_BOTTLE_BUNDLE_IMAGE: 'env:2' },
     })
     expect(await env.ensure()).toEqual({ image: 'env:2', source: 'env', hash: null })
   })
 
+  it('refuses a BOT_BOTTLE_BUNDLE_IMAGE that docker would read as an option', async () => {
+    for (const bad of ['--privileged', 'two words']) {
+      const images = createBundleImage({
+        docker: () => docker,
+        setting: () => null,
+        env: { BOT_BOTTLE_BUNDLE_IMAGE: bad },
+      })
+      await expect(images.ensure()).rejects.toMatchObject({
+        code: 'INVALID_PARAMS',
+        message: expect.stringMatching(/^BOT_BOTTLE_BUNDLE_IMAGE: an image reference/),
+      })
+    }
+  })
+
   it('finds resources/bundle from the source tree', () => {
     expect(findBundleDir()).toMatch(/resources\/bundle$/)
+  })
+})
+
+describe('a packaged app’s bundle image', () => {
+  const BUILD_MJS = join(__dirname, '../../../resources/bundle/build.mjs')
+  const PREBUILT = '/* the prebuilt daemon */\n'
+  const DOCKERFILE = 'FROM scratch\n# the packaged definition\n'
+  let root: string
+  let bundleDir: string
+
+  /** A docker without the image, whose builds record their context. */
+  const recordingDocker = (name: string, builds: Record<string, string>[]): Docker =>
+    ({
+      binary: `/opt/${name}/docker`,
+      imageInspect: () => Promise.resolve(null),
+      build: async (o: { contextDir: string; tag: string }) => {
+        builds.push({
+          docker: name,
+          tag: o.tag,
+          Dockerfile: await readFile(join(o.contextDir, 'Dockerfile'), 'utf8'),
+          'bundle.js': await readFile(join(o.contextDir, 'bundle.js'), 'utf8'),
+        })
+      },
+    }) as unknown as Docker
+
+  const packagedImages = (docker: () => Docker, dir: string) =>
+    createBundleImage({ docker, setting: () => null, env: {}, packagedBundleDir: dir })
+
+  beforeAll(async () => {
+    // Laid out like the packaged app: app.asar.unpacked/resources/bundle.
+    root = await mkdtemp(join(tmpdir(), 'bb-packaged-'))
+    bundleDir = join(root, 'app.asar.unpacked', 'resources', 'bundle')
+    await mkdir(join(bundleDir, 'dist'), { recursive: true })
+    await copyFile(BUILD_MJS, join(bundleDir, 'build.mjs'))
+    await writeFile(join(bundleDir, 'Dockerfile'), DOCKERFILE)
+    await writeFile(join(bundleDir, 'dist', 'bundle.js'), PREBUILT)
+    // An esbuild build.mjs would find from there: a packaged app must not try it.
+    const esbuild = join(root, 'node_modules', 'esbuild')
+    await mkdir(esbuild, { recursive: true })
+    await writeFile(join(esbuild, 'package.json'), '{"name":"esbuild","main":"index.js"}')
+    await writeFile(
+      join(esbuild, 'index.js'),
+      "exports.build = () => { throw new Error('a packaged app used esbuild') }\n",
+    )
+  })
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true })
+  })
+
+  it('is built from resources/bundle/dist/bundle.js and its Dockerfile, without esbuild', async () => {
+    const builds: Record<string, string>[] = []
+    const docker = recordingDocker('docker', builds)
+    const images = packagedImages(() => docker, bundleDir)
+    const { definitionHash } = (await import(pathToFileURL(BUILD_MJS).href)) as {
+      definitionHash(dockerfile: string, code: string): string
+    }
+    const hash = definitionHash(DOCKERFILE, PREBUILT)
+    const image = `${BUNDLE_IMAGE_REPO}:${hash.slice(0, 12)}`
+    expect(await images.ensure()).toEqual({ image, source: 'built', hash })
+    expect(builds).toEqual([
+      { docker: 'docker', tag: image, Dockerfile: DOCKERFILE, 'bundle.js': PREBUILT },
+    ])
+  })
+
+  it('says what is missing when the package has no dist/bundle.js', async () => {
+    const empty = join(root, 'no-dist')
+    await mkdir(empty, { recursive: true })
+    await copyFile(BUILD_MJS, join(empty, 'build.mjs'))
+    await writeFile(join(empty, 'Dockerfile'), DOCKERFILE)
+    const images = packagedImages(() => recordingDocker('docker', []), empty)
+    await expect(images.ensure()).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining(`${join(empty, 'dist', 'bundle.js')} is missing`),
+    })
+  })
+
+  it('asks for the docker CLI at each ensure, so a changed Settings path applies without a restart', async () => {
+    const builds: Record<string, string>[] = []
+    let current = recordingDocker('first', builds)
+    const images = packagedImages(() => current, bundleDir)
+    await images.ensure()
+    current = recordingDocker('second', builds)
+    await images.ensure()
+    expect(builds.map((b) => b.docker)).toEqual(['first', 'second'])
   })
 })
 
@@ -62,7 +164,7 @@ describe.skipIf(!need('docker'))('bundle image build (real engine)', () => {
     try {
       // A registry-free base: the same Dockerfile, FROM the local test node image (part of the hash).
       const images = createBundleImage({
-        docker,
+        docker: () => docker,
         setting: () => null,
         env: {},
         baseImage: TEST_IMAGES.node,
@@ -80,7 +182,7 @@ describe.skipIf(!need('docker'))('bundle image build (real engine)', () => {
       })
 
       const again = await createBundleImage({
-        docker,
+        docker: () => docker,
         setting: () => null,
         env: {},
         baseImage: TEST_IMAGES.node,

@@ -9,7 +9,8 @@ import { parseDecisionLine } from './decision-lines'
 import { canonicalRules, type InvalidRule } from './rules'
 
 export interface EgressServiceOptions {
-  docker: Docker
+  /** The docker CLI at each use (a changed Settings path applies to the next call). */
+  docker: () => Docker
   /** A bottle's bundle container, or null when it has none (not running, unknown id). */
   resolveBundle: (id: string) => { container: string } | null
   logger?: Logger
@@ -74,7 +75,7 @@ export class EgressService {
       batch = []
       onDecisions(out)
     }
-    const follower = this.options.docker.followLogs(
+    const follower = this.options.docker().followLogs(
       container,
       (line, stream) => {
         if (stream !== 'stdout') return
@@ -110,16 +111,18 @@ export class EgressService {
 
   private async rulesCall(container: string, verb: string[], input?: string): Promise<string[]> {
     const argv = ['node', BUNDLE_JS_PATH, 'egress-rules', ...verb]
-    const result = await this.options.docker.exec(container, argv, {
+    const docker = this.options.docker()
+    const result = await docker.exec(container, argv, {
       input,
       timeoutMs: EXEC_TIMEOUT_MS,
     })
     const answer = parseAnswer(result.stdout)
     if (result.exitCode === 0 && answer?.rules) return answer.rules
-    throw this.failure(container, argv, result, answer)
+    throw this.failure(docker, container, argv, result, answer)
   }
 
   private failure(
+    docker: Docker,
     container: string,
     argv: string[],
     result: CommandResult,
@@ -127,7 +130,7 @@ export class EgressService {
   ): RpcError {
     const details = {
       command: describeCommand({
-        file: this.options.docker.binary,
+        file: docker.binary,
         args: ['exec', container, ...argv],
       }),
       exitCode: result.exitCode,

@@ -237,7 +237,7 @@ class LaunchRun {
       bottle: { ...r.bottle, bundle: { container, image: config.image } },
     }))
     this.signal.throwIfAborted()
-    await bundle.waitReady({ docker, container, signal: this.signal })
+    await bundle.waitReady({ docker, container, ip: this.subnet.bundleIp, signal: this.signal })
     return {
       detail: `${daemons.join(', ')} on ${this.subnet.bundleIp}; ${this.plan.agent.egress.length} hosts allowed`,
     }
@@ -252,7 +252,9 @@ class LaunchRun {
       name,
       from: this.sidecar,
       allowCidrs: [`${this.subnet.bundleIp}/32`],
-      env: this.env,
+      // smolvm stores create's `-e` values in its database and shows them in
+      // `machine ls -v`: secrets reach the guest with each exec and session instead.
+      env: this.env.filter((v) => !v.secret),
       cpus: this.plan.agent.cpus,
       memoryMib: this.plan.agent.memory,
       volumes: this.plan.volumes,

@@ -29,8 +29,9 @@ export function defaultManifestText(): string {
 #   egress      hosts the guest may reach through the proxy: api.example.com,
 #               "*.example.com" (subdomains only; quote it, a bare * means
 #               something else in YAML), an IP; :port for other than 80/443.
-#   git         true starts the git gate (GIT_GATE_URL in the guest).
-#   supervise   true starts the supervise MCP server (MCP_SUPERVISE_URL).
+#   git         the git gate (GIT_GATE_URL in the guest) and
+#   supervise   the supervise MCP server (MCP_SUPERVISE_URL) are not in this
+#               version of Bot Bottle yet: leave both false.
 #   cpus        virtual CPUs (1-16).     memory   MiB, or 4G / 512M.
 #   workdir     the guest folder sessions start in; "Copy project" copies your
 #               project folder here (honouring .gitignore).

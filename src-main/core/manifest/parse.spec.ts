@@ -102,6 +102,41 @@ describe('parseManifest', () => {
     expect(paths).not.toContain('agents.ok.volumes.0')
   })
 
+  it('refuses git and supervise, which this build cannot start, naming the field and its line', () => {
+    const text = [
+      'agents:', //                 1
+      '  a:', //                    2
+      '    image: x', //            3
+      '    git: true', //           4
+      '    supervise: true', //     5
+      '  b:', //                    6
+      '    image: x', //            7
+      '    git: false', //          8
+      '    supervise: false', //    9
+    ].join('\n')
+    const { manifest, issues } = parseManifest(text)
+    expect(manifest).toBeNull()
+    expect(issues).toEqual([
+      {
+        path: 'agents.a.git',
+        message: 'the git gate is not available in this version of Bot Bottle yet (leave it false)',
+        line: 4,
+        column: 10,
+      },
+      {
+        path: 'agents.a.supervise',
+        message:
+          'the supervise MCP server is not available in this version of Bot Bottle yet (leave it false)',
+        line: 5,
+        column: 16,
+      },
+    ])
+    const off = parseManifest(text.replace(/true/g, 'false'))
+    expect(off.issues).toEqual([])
+    expect(off.manifest?.agents.a).toMatchObject({ git: false, supervise: false })
+    expect(off.manifest?.agents.b).toMatchObject({ git: false, supervise: false })
+  })
+
   it('refuses a guest path mounted twice', () => {
     const { issues } = parseManifest(
       'agents:\n  a:\n    image: x\n    volumes: ["/a:/b", "/c:/b"]\n',

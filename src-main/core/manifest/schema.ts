@@ -1,5 +1,7 @@
 import { z } from 'zod'
-import { AgentName } from '../../../src-shared/contract'
+import { AgentName, ImageReference } from '../../../src-shared/contract'
+import { AVAILABLE_DAEMONS } from '../../../resources/bundle/src/daemons'
+import type { BundleDaemon } from '../bundle/types'
 import { parseRule } from '../egress/rules'
 import { checkTemplate } from './interpolate'
 
@@ -41,16 +43,6 @@ const Template = z
     const problem = checkTemplate(v)
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   })
-
-/** An OCI image reference smolvm can pack: no spaces, no leading dash (never an option). */
-const ImageRef = z
-  .string({ error: 'expected an image reference such as docker.io/library/node:22-bookworm-slim' })
-  .min(1, 'must not be empty')
-  .max(512)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/,
-    'an image reference such as docker.io/library/node:22-bookworm-slim',
-  )
 
 /** Validated (and made canonical) by the bundle's own matcher: the app accepts exactly what the proxy enforces. */
 const EgressRule = z
@@ -112,6 +104,17 @@ const Volume = z.preprocess(
     .transform((o) => ({ host: o.host, guest: o.guest, readOnly: o.mode !== 'rw' })),
 )
 
+/** `true` asks for a bundle daemon: refused here, not at launch, while this build lacks it. */
+function bundleFeature(daemon: BundleDaemon, what: string) {
+  return z
+    .boolean()
+    .default(false)
+    .refine(
+      (on) => !on || (AVAILABLE_DAEMONS as readonly string[]).includes(daemon),
+      `${what} is not available in this version of Bot Bottle yet (leave it false)`,
+    )
+}
+
 /** A command: a string runs through `sh -c`, a list is the argv itself. */
 const Command = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(256)], {
@@ -128,11 +131,11 @@ const StringList = z
 export const AgentSpec = z
   .object({
     description: z.string().max(500).optional(),
-    image: ImageRef,
+    image: ImageReference,
     env: z.record(EnvKey, Template).default({}),
     egress: z.array(EgressRule).max(1000).default([]),
-    git: z.boolean().default(false),
-    supervise: z.boolean().default(false),
+    git: bundleFeature('git-gate', 'the git gate'),
+    supervise: bundleFeature('supervise', 'the supervise MCP server'),
     cpus: z.number().int('a whole number').min(1).max(16).default(2),
     memory: Memory.default(4096),
     volumes: z.array(Volume).max(32).default([]),

@@ -54,7 +54,7 @@ function fakeDocker() {
 function setup() {
   const fake = fakeDocker()
   const egress = new EgressService({
-    docker: fake.docker,
+    docker: () => fake.docker,
     resolveBundle: (id) => (id === 'b1' ? { container: 'claude-bottle-b1-bundle' } : null),
     batchMs: 5,
   })
