@@ -1,4 +1,6 @@
-import { chromium, type Page } from '@playwright/test'
+import { chromium, type Browser, type Page } from '@playwright/test'
+import type { Unicode11Addon as XtermUnicode11 } from '@xterm/addon-unicode11'
+import type { Terminal as XtermTerminal } from '@xterm/xterm'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +11,7 @@ import WebSocket from 'ws'
 import { RpcClient } from '../src-shared/rpc/client'
 import { createBackend } from '../src-main/core/backend'
 import { nullLogger } from '../src-main/core/base/logger'
+import { BatchConstants } from '../src-main/core/sessions/data-batcher'
 import { SessionService } from '../src-main/core/sessions/session-service'
 import { TEST_PROMPT, localShellProvider } from '../src-main/core/sessions/testing'
 import type { SessionCommandProvider } from '../src-main/core/sessions/types'
@@ -20,6 +23,7 @@ import { makeBottle } from '../src-main/shell/testing'
 import { wsTransport } from '../src-main/serve/ws-transport'
 import { FNV_OFFSET, fnv1a } from '../src-renderer/src/terminal/checksum'
 import type { TerminalProbe } from '../src-renderer/src/terminal/e2e-probe'
+import { TERMINAL_OPTIONS } from '../src-renderer/src/terminal/terminal-options'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test-support/prereqs'
 import type { BenchContext, BenchFigure } from './types'
 
@@ -28,7 +32,11 @@ import type { BenchContext, BenchFigure } from './types'
  * flow control) → serve WebSocket → the built renderer's xterm in Chromium.
  *
  * - throughput ratio: chars/s written by xterm vs chars/s node-pty reads
- *   from the same producer in the same run (goal ≥ 0.60);
+ *   from the same producer in the same run (goal ≥ 0.60), with the renderer
+ *   the app picks here (WebGL on a GPU, DOM where WebGL is software);
+ * - the same stream written straight into an xterm built like the app's, in
+ *   the same Chromium: the page's own ceiling, which the end-to-end figure
+ *   cannot pass;
  * - keystroke echo latency (keydown → echoed char written by xterm), p50/p99
  *   (goal p99 < 16 ms);
  * - backend RSS growth while `yes` floods a renderer slowed 20× by CPU
@@ -50,6 +58,7 @@ const CDP_ECHO_SAMPLES = 60
 /** Between two keystrokes: fast typing (~150 words a minute). */
 const TYPING_GAP_MS = 60
 const FLOOD_SECONDS = 15
+const RAW_TRIES = 3
 
 declare global {
   interface Window {
@@ -65,8 +74,13 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     throw new Error('out/renderer is missing: run `npm run build` first')
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`)
 
-  const raw = await rawPtyCharsPerSecond()
-  ctx.log(`raw node-pty: ${(raw / 1e6).toFixed(1)} M chars/s`)
+  // One read of the producer swings by 2× on a shared machine: the ratio's
+  // denominator is the median of a few.
+  const raws: number[] = []
+  for (let i = 0; i < RAW_TRIES; i++) raws.push(await rawPtyCharsPerSecond())
+  raws.sort((a, b) => a - b)
+  const raw = percentile(raws, 0.5)
+  ctx.log(`raw node-pty: ${(raw / 1e6).toFixed(1)} M chars/s (median of ${RAW_TRIES})`)
 
   const backend = await startBackendChild(staticDir, ctx.tmpDir)
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
@@ -87,13 +101,18 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     )
     const e2e = STREAM_CHARS / ((performance.now() - t0) / 1000)
     const probe = await readProbe(page, stream.id)
+    const host = page.locator(`[data-session-id="${stream.id}"] .terminal-host`)
+    const hostBox = await host.boundingBox()
+    const renderer = (await host.getAttribute('data-renderer')) ?? 'unknown'
     let expected = FNV_OFFSET
     for (let i = 0; i < LINES; i++) expected = fnv1a(LINE_ON_PTY, expected)
     const complete = probe.bytesWritten === STREAM_CHARS && probe.checksum === expected
     ctx.log(
-      `end to end: ${(e2e / 1e6).toFixed(1)} M chars/s, stream ${complete ? 'complete' : 'CORRUPT'}`,
+      `end to end: ${(e2e / 1e6).toFixed(1)} M chars/s (${renderer} renderer), stream ${complete ? 'complete' : 'CORRUPT'}`,
     )
     await backend.client.call('sessions.close', { sessionId: stream.id })
+    const alone = await xtermAloneCharsPerSecond(browser, ctx.root, hostBox)
+    ctx.log(`xterm alone: ${(alone / 1e6).toFixed(1)} M chars/s (DOM renderer)`)
 
     // 2. Echo latency
     const shell = await backend.client.call('sessions.open', { bottleId: BOTTLE, kind: 'shell' })
@@ -150,13 +169,25 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
 
     const ratio = e2e / raw
     return [
-      { name: 'raw_pty_mchars_per_s', value: raw / 1e6, unit: 'Mchar/s' },
+      {
+        name: 'raw_pty_mchars_per_s',
+        value: raw / 1e6,
+        unit: 'Mchar/s',
+        note: `median of ${RAW_TRIES}`,
+      },
       {
         name: 'e2e_mchars_per_s',
         value: e2e / 1e6,
         unit: 'Mchar/s',
-        note: complete ? 'checksum ok' : 'STREAM CORRUPT',
+        note: `${renderer} renderer, ${complete ? 'checksum ok' : 'STREAM CORRUPT'}`,
       },
+      {
+        name: 'xterm_alone_mchars_per_s',
+        value: alone / 1e6,
+        unit: 'Mchar/s',
+        note: 'same stream written straight into xterm (DOM renderer) in this Chromium',
+      },
+      { name: 'e2e_vs_xterm_alone', value: e2e / alone, unit: 'ratio' },
       {
         name: 'throughput_ratio',
         value: ratio,
@@ -235,6 +266,60 @@ async function readProbe(
       lastWriteAt: p.lastWriteAt,
     }
   }, sessionId)
+}
+
+/**
+ * The stream written into a bare xterm with the app's options, in a box the
+ * size of the app's terminal, in writes of the backend's batch size:
+ * what this Chromium's xterm does with no transport in front of it.
+ */
+async function xtermAloneCharsPerSecond(
+  browser: Browser,
+  root: string,
+  box: { width: number; height: number } | null,
+): Promise<number> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  try {
+    const lib = (p: string): string => join(root, 'node_modules', '@xterm', p)
+    const { width, height } = box ?? { width: 1200, height: 600 }
+    await page.setContent(`<div id="host" style="width:${width}px;height:${height}px"></div>`)
+    await page.addStyleTag({ path: lib('xterm/css/xterm.css') })
+    await page.addScriptTag({ path: lib('xterm/lib/xterm.js') })
+    await page.addScriptTag({ path: lib('addon-unicode11/lib/addon-unicode11.js') })
+    return await page.evaluate(
+      async ({ options, line, lines, chunkChars }) => {
+        // The UMD builds: xterm's exports land on the global, the addon's under its name.
+        const g = globalThis as unknown as {
+          Terminal: typeof XtermTerminal
+          Unicode11Addon: { Unicode11Addon: typeof XtermUnicode11 }
+        }
+        const term = new g.Terminal(options)
+        term.loadAddon(new g.Unicode11Addon.Unicode11Addon())
+        term.unicode.activeVersion = '11'
+        term.open(document.getElementById('host') as HTMLElement)
+        const chunk = line.repeat(Math.max(1, Math.floor(chunkChars / line.length)))
+        const perChunk = chunk.length / line.length
+        const t0 = performance.now()
+        await new Promise<void>((resolve) => {
+          for (let left = lines; left > 0; left -= perChunk) {
+            const last = left <= perChunk
+            term.write(last ? line.repeat(left) : chunk, last ? resolve : undefined)
+          }
+        })
+        const seconds = (performance.now() - t0) / 1000
+        term.dispose()
+        return (lines * line.length) / seconds
+      },
+      {
+        options: TERMINAL_OPTIONS,
+        line: LINE_ON_PTY,
+        lines: LINES,
+        chunkChars: BatchConstants.MaxBatchChars,
+      },
+    )
+  } finally {
+    await page.close()
+  }
 }
 
 /** Keydown → echoed character written by xterm, in ms (page clock), sorted; the first 20 warm up. */

@@ -10,7 +10,7 @@ export const BatchConstants = {
   /** VS Code's TerminalDataBufferer throttle. */
   ThrottleMs: 5,
   /** Flush at once past this size: keeps messages small next to the 100k watermark. */
-  MaxBatchChars: Number(process.env.TB_BATCH ?? 32 * 1024),
+  MaxBatchChars: 32 * 1024,
 } as const
 
 export class DataBatcher {

@@ -9,7 +9,7 @@ export const FlowControlConstants = {
    * xterm.js turns sluggish with more than ~500 kB queued; 100k keeps Ctrl-C
    * responsive during a flood while leaving room for full throughput.
    */
-  HighWatermarkChars: Number(process.env.TB_HIGH ?? 100_000),
+  HighWatermarkChars: 100_000,
   /** Resume the pty once every consumer is below this many. */
   LowWatermarkChars: 5_000,
   /**

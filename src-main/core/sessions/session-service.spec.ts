@@ -129,6 +129,23 @@ describe('SessionService with real ptys', () => {
     expect(maxRetained).toBeLessThan(FlowControlConstants.HighWatermarkChars + 65_536)
   })
 
+  it('snapshots every byte read so far, the moment it is read', async () => {
+    // The mirror parses asynchronously: a snapshot asked for the moment
+    // MARKER is read must still show it.
+    const script = 'printf MARKER; exec sleep 60'
+    const svc = new SessionService(async () => ({ file: '/bin/sh', args: ['-c', script], env: {} }))
+    services.push(svc)
+    const { id } = await svc.open({ bottleId: 'b1', kind: 'agent', cols: 80, rows: 24 })
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (svc.stats(id).outputChars >= 'MARKER'.length) resolve()
+        else setImmediate(check)
+      }
+      check()
+    })
+    expect((await svc.snapshot(id)).data).toContain('MARKER')
+  })
+
   it('delivers a 4-byte character split across two pty reads whole', async () => {
     const svc = service()
     const { id } = await openReady(svc)

@@ -3,7 +3,7 @@ import { AckBuffer } from './flow-ack'
 import { FNV_OFFSET, fnv1a } from './checksum'
 
 describe('AckBuffer', () => {
-  it('acknowledges whole units and holds back less than one', () => {
+  it('acknowledges whole units, in one message per write, and holds back less than one', () => {
     const sent: number[] = []
     const ack = new AckBuffer((n) => sent.push(n), 5000)
     ack.written(4999)
@@ -11,7 +11,11 @@ describe('AckBuffer', () => {
     ack.written(1)
     expect(sent).toEqual([5000])
     ack.written(12_345)
-    expect(sent).toEqual([5000, 5000, 5000])
+    expect(sent).toEqual([5000, 10_000])
+    ack.written(2654)
+    expect(sent).toEqual([5000, 10_000])
+    ack.written(1)
+    expect(sent).toEqual([5000, 10_000, 5000])
     ack.reset()
     ack.written(4000)
     expect(sent).toHaveLength(3)

@@ -9,21 +9,11 @@ import type { RpcClient } from '../../../src-shared/rpc/client'
 import type { Disposable } from '../../../src-shared/rpc/transport'
 import { AckBuffer } from './flow-ack'
 import { ProbeRecorder, automated, publishProbe } from './e2e-probe'
+import { chooseRenderer, type RendererKind } from './renderer-choice'
+import { TERMINAL_OPTIONS } from './terminal-options'
 
-/** Same depth as the backend's mirror, so a reattach loses nothing the pane had. */
-const SCROLLBACK_LINES = 5000
 const MAX_COLS = 1000
 const MAX_ROWS = 500
-
-/**
- * `?renderer=dom` (and automation) use the DOM renderer, which headless
- * Chromium draws without a GPU. Read from the URL the page was loaded with:
- * the dashboard strips the query string right after the first load.
- */
-function domRendererRequested(): boolean {
-  const loaded = performance.getEntriesByType('navigation')[0]?.name ?? location.href
-  return new URL(loaded, location.href).searchParams.get('renderer') === 'dom'
-}
 
 const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 
@@ -60,15 +50,7 @@ export class TerminalView {
 
   constructor(private readonly options: TerminalViewOptions) {
     const { client, sessionId, host } = options
-    this.term = new Terminal({
-      allowProposedApi: true,
-      scrollback: SCROLLBACK_LINES,
-      cursorBlink: true,
-      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, "DejaVu Sans Mono", Consolas, monospace',
-      fontSize: 13,
-      macOptionIsMeta: true,
-      rightClickSelectsWord: true,
-    })
+    this.term = new Terminal({ ...TERMINAL_OPTIONS })
     this.term.loadAddon(this.fitAddon)
     this.term.loadAddon(this.search)
     this.term.loadAddon(new Unicode11Addon())
@@ -76,7 +58,8 @@ export class TerminalView {
     this.term.loadAddon(new WebLinksAddon((event, uri) => this.openLink(event, uri)))
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e))
     this.term.open(host)
-    if (!automated() && !domRendererRequested()) this.loadWebgl()
+    this.setRenderer('dom')
+    if (chooseRenderer() === 'webgl') this.loadWebgl()
 
     this.ack = new AckBuffer((chars) => {
       if (!this.disposed) client.call('sessions.ack', { sessionId, chars }).catch(() => {})
@@ -215,11 +198,20 @@ export class TerminalView {
     try {
       const webgl = new WebglAddon()
       // On context loss (GPU reset, too many contexts) xterm falls back to the DOM renderer.
-      webgl.onContextLoss(() => webgl.dispose())
+      webgl.onContextLoss(() => {
+        webgl.dispose()
+        this.setRenderer('dom')
+      })
       this.term.loadAddon(webgl)
+      this.setRenderer('webgl')
     } catch {
       // No WebGL2 here: the DOM renderer stays.
     }
+  }
+
+  /** Shown on the host element (`data-renderer`), for whoever reads a figure measured on this page. */
+  private setRenderer(kind: RendererKind): void {
+    this.options.host.dataset.renderer = kind
   }
 
   private onKey(e: KeyboardEvent): boolean {
