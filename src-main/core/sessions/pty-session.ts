@@ -10,7 +10,7 @@ import { RpcError } from '../../../src-shared/rpc/errors'
 import { toDisposable, type Disposable } from '../base/lifecycle'
 import type { PtyCommand } from '../smolvm/types'
 import { DataBatcher } from './data-batcher'
-import { FlowController, type FlowConsumer } from './flow-control'
+import { FlowControlConstants, FlowController, type FlowConsumer } from './flow-control'
 import { HeadlessMirror } from './headless-mirror'
 import { InputConstants, chunkInput } from './input-chunks'
 import type { SessionStats, SessionViewer } from './types'
@@ -32,6 +32,12 @@ export const ShutdownConstants = {
    * stays paused then would lose the process's last output.
    */
   ExitProbeMs: 50,
+  /**
+   * A viewer that holds the pty paused without acknowledging anything for this
+   * long (a background browser tab, a frozen window) is detached, so one stuck
+   * viewer never stalls the agent; it reattaches from the snapshot.
+   */
+  StalledViewerMs: 10_000,
 } as const
 
 /** Input queued beyond this is refused (a client pasting faster than the pty takes it). */
@@ -47,6 +53,8 @@ export interface PtySessionOptions {
   command: PtyCommand
   /** Called when what `info()` returns changes (resize, exit). */
   onChange(session: PtySession): void
+  /** Overrides ShutdownConstants.StalledViewerMs (tests). */
+  stalledViewerMs?: number
 }
 
 interface Viewer {
@@ -56,6 +64,8 @@ interface Viewer {
   /** Output held until the snapshot is sent; null once the viewer is live. */
   pending: string[] | null
   pendingChars: number
+  /** When it last acknowledged output (or attached). */
+  lastAckAt: number
 }
 
 /**
@@ -86,6 +96,7 @@ export class PtySession {
   private readonly ptyListeners: Disposable[]
   private readonly waiting = new Set<{ fn: () => void; fail: (e: Error) => void }>()
 
+  private stalledViewers = 0
   private inputQueue: string[] = []
   private inputQueuedChars = 0
   private inputTimer: ReturnType<typeof setTimeout> | undefined
@@ -174,6 +185,7 @@ export class PtySession {
       viewers: this.viewers.size,
       retainedChars: this.batcher.pendingChars + this.mirrorConsumer.unacked + pending,
       outputChars: this.outputChars,
+      stalledViewers: this.stalledViewers,
     }
   }
 
@@ -186,7 +198,14 @@ export class PtySession {
     // What is batched now is already in the mirror: existing viewers take it,
     // the new one sees it in its snapshot.
     this.batcher.flush()
-    const viewer: Viewer = { key, sink, consumer: this.flow.add(), pending: [], pendingChars: 0 }
+    const viewer: Viewer = {
+      key,
+      sink,
+      consumer: this.flow.add(),
+      pending: [],
+      pendingChars: 0,
+      lastAckAt: Date.now(),
+    }
     this.viewers.add(viewer)
     this.whenCaughtUp(() => {
       if (!this.viewers.has(viewer)) return
@@ -209,7 +228,10 @@ export class PtySession {
       if (v.key !== key || v.pending) continue
       if (!target || v.consumer.unacked > target.consumer.unacked) target = v
     }
-    if (target) this.flow.ack(target.consumer, chars)
+    if (target) {
+      target.lastAckAt = Date.now()
+      this.flow.ack(target.consumer, chars)
+    }
   }
 
   input(data: string): void {
@@ -381,6 +403,20 @@ export class PtySession {
       process.kill(this.pid, 0)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') this.flow.release()
+    }
+    this.dropStalledViewers()
+  }
+
+  /** While paused: detach viewers above the high watermark that stopped acknowledging. */
+  private dropStalledViewers(): void {
+    const now = Date.now()
+    for (const v of [...this.viewers]) {
+      if (v.pending || v.consumer.unacked <= FlowControlConstants.HighWatermarkChars) continue
+      const patience = this.options.stalledViewerMs ?? ShutdownConstants.StalledViewerMs
+      if (now - v.lastAckAt < patience) continue
+      this.stalledViewers++
+      this.detach(v)
+      v.sink.end('stalled')
     }
   }
 

@@ -13,8 +13,8 @@ afterEach(() => {
   for (const s of services.splice(0)) s.dispose()
 })
 
-function service(): SessionService {
-  const s = new SessionService(localShellProvider())
+function service(tuning: { stalledViewerMs?: number } = {}): SessionService {
+  const s = new SessionService(localShellProvider(), undefined, tuning)
   services.push(s)
   return s
 }
@@ -23,7 +23,11 @@ function recorder() {
   const events: SessionOutputEvent[] = []
   let data = ''
   let ended = false
+  let endReason: string | undefined
   return {
+    get endReason() {
+      return endReason
+    },
     events,
     get data() {
       return data
@@ -36,8 +40,9 @@ function recorder() {
         events.push(e)
         if (e.kind === 'data') data += e.data
       },
-      end() {
+      end(reason?: string) {
         ended = true
+        endReason = reason
       },
     },
   }
@@ -99,6 +104,27 @@ describe('SessionService with real ptys', () => {
       FlowControlConstants.HighWatermarkChars + BatchConstants.MaxBatchChars + 65_536,
     )
     expect(rec.data.length).toBeGreaterThan(FlowControlConstants.HighWatermarkChars)
+  })
+
+  it('detaches a viewer that holds the pty paused without acknowledging, so the agent keeps running', async () => {
+    const svc = service({ stalledViewerMs: 300 })
+    const { id } = await openReady(svc)
+    const stuck = recorder()
+    svc.attach(id, 'background-tab', stuck.viewer) // never acknowledges
+    svc.input(id, 'yes\r')
+    await waitFor('the stuck viewer to be detached', () => stuck.ended)
+    expect(stuck.endReason).toBe('stalled')
+    expect(svc.stats(id)).toMatchObject({ stalledViewers: 1, viewers: 0 })
+    // Nobody holds it back any more: the producer runs on.
+    const after = svc.stats(id).outputChars
+    await waitFor('output after the detach', () => svc.stats(id).outputChars > after + 1_000_000)
+    expect(svc.stats(id).paused).toBe(false)
+    svc.input(id, '\x03')
+    // A viewer that attaches again starts from the snapshot.
+    const again = recorder()
+    const sub = svc.attach(id, 'background-tab', again.viewer)
+    await waitFor('the snapshot', () => again.events[0]?.kind === 'snapshot')
+    sub.dispose()
   })
 
   it('keeps nothing but the mirror for a fast producer nobody watches', async () => {

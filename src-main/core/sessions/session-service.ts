@@ -50,6 +50,7 @@ export class SessionService implements Disposable {
   constructor(
     private readonly provider: SessionCommandProvider,
     private readonly logger: Logger = nullLogger,
+    private readonly tuning: { stalledViewerMs?: number } = {},
   ) {
     if (!spawnHelperChecked) {
       spawnHelperChecked = true
@@ -85,6 +86,7 @@ export class SessionService implements Disposable {
         rows: params.rows,
         command,
         onChange: (s) => this.onSessionChange(s),
+        stalledViewerMs: this.tuning.stalledViewerMs,
       })
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)

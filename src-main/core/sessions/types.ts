@@ -15,8 +15,13 @@ export type SessionCommandProvider = (bottleId: string, kind: SessionKind) => Pr
  */
 export interface SessionViewer {
   emit(event: SessionOutputEvent): void
-  /** The session is gone (dismissed, or the service shut down). */
-  end(): void
+  /**
+   * No more output for this viewer: the session is gone (dismissed, or the
+   * service shut down), or `stalled` — it held the pty paused without
+   * acknowledging for ShutdownConstants.StalledViewerMs and was detached (it
+   * may attach again and start from the snapshot).
+   */
+  end(reason?: 'stalled'): void
 }
 
 /** Counters for tests and benchmarks: what the flow control did, what is held in memory. */
@@ -33,4 +38,6 @@ export interface SessionStats {
   retainedChars: number
   /** Characters read from the pty since the session started. */
   outputChars: number
+  /** Viewers detached for not acknowledging while they held the pty paused. */
+  stalledViewers: number
 }

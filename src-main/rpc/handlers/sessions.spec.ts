@@ -20,8 +20,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-function backend(): { svc: SessionService; rpc: RpcServer } {
-  const svc = new SessionService(localShellProvider())
+function backend(tuning: { stalledViewerMs?: number } = {}): {
+  svc: SessionService
+  rpc: RpcServer
+} {
+  const svc = new SessionService(localShellProvider(), undefined, tuning)
   const rpc = new RpcServer({ ...sessionHandlers(svc), logger: nullLogger })
   cleanups.push(
     () => svc.dispose(),
@@ -154,5 +157,21 @@ describe('sessions over the RPC', () => {
     await expect(client.call('sessions.input', { sessionId: id, data: 'x' })).rejects.toMatchObject(
       { code: 'NOT_FOUND' },
     )
+  })
+
+  it('ends a stalled viewer’s subscription with UNAVAILABLE and reason "stalled", so the page can attach again', async () => {
+    const { svc, rpc } = backend({ stalledViewerMs: 300 })
+    const client = memoryClient(rpc)
+    const { id } = await svc.open({ bottleId: 'b1', kind: 'shell', cols: 80, rows: 24 })
+    await waitFor('the prompt', async () => (await svc.snapshot(id)).data.includes(TEST_PROMPT))
+    const ended = new Promise<unknown>((resolve) =>
+      client.subscribe('sessions.output', { sessionId: id }, () => {}, resolve),
+    )
+    svc.input(id, 'yes\r')
+    await expect(ended).resolves.toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { reason: 'stalled' },
+    })
+    svc.input(id, '\x03')
   })
 })

@@ -1,5 +1,10 @@
+import { RpcError } from '../../../src-shared/rpc/errors'
 import type { SessionService } from '../../core/sessions/session-service'
 import type { HandlerGroup } from './types'
+
+/** Ends a viewer the session detached for holding the pty paused (details.reason 'stalled'). */
+const STALLED_VIEWER_MESSAGE =
+  'this terminal stopped acknowledging output and was detached so the session keeps running; attach again to catch up'
 
 type SessionMethods =
   | 'sessions.open'
@@ -53,7 +58,12 @@ export function sessionHandlers(
       'sessions.output': ({ sessionId }, sink, ctx) =>
         service.attach(sessionId, ctx.connectionId, {
           emit: (e) => sink.emit(e),
-          end: () => sink.end(),
+          end: (reason) =>
+            sink.end(
+              reason === 'stalled'
+                ? new RpcError('UNAVAILABLE', STALLED_VIEWER_MESSAGE, { reason: 'stalled' })
+                : undefined,
+            ),
         }),
     },
   }

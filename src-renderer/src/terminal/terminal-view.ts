@@ -38,7 +38,7 @@ export class TerminalView {
   readonly term: Terminal
   private readonly fitAddon = new FitAddon()
   private readonly search = new SearchAddon()
-  private readonly subscription: Disposable
+  private subscription: Disposable | undefined
   private readonly resizeObserver: ResizeObserver
   private readonly disposables: (() => void)[] = []
   private readonly ack: AckBuffer
@@ -74,20 +74,43 @@ export class TerminalView {
 
     const onData = this.term.onData((data) => this.sendInput(data))
     this.disposables.push(() => onData.dispose())
-    this.subscription = client.subscribe(
-      'sessions.output',
-      { sessionId },
-      (event) => this.onOutput(event),
-      (error) => {
-        if (error && !this.disposed) options.onError(error.message)
-      },
-    )
+    this.subscribe()
     this.resizeObserver = new ResizeObserver(() => this.scheduleFit())
     this.resizeObserver.observe(host)
   }
 
   focus(): void {
     this.term.focus()
+  }
+
+  /**
+   * Follows the session's output. The backend detaches a viewer that held the
+   * pty paused without acknowledging (a background tab): attach again, from
+   * the snapshot, as soon as the page is visible.
+   */
+  private subscribe(): void {
+    const { client, sessionId } = this.options
+    this.subscription = client.subscribe(
+      'sessions.output',
+      { sessionId },
+      (event) => this.onOutput(event),
+      (error) => {
+        if (this.disposed || !error) return
+        const details = error.details as { reason?: unknown } | undefined
+        if (details?.reason !== 'stalled') {
+          this.options.onError(error.message)
+          return
+        }
+        const again = (): void => {
+          if (this.disposed || document.visibilityState !== 'visible') return
+          document.removeEventListener('visibilitychange', again)
+          this.subscribe()
+        }
+        document.addEventListener('visibilitychange', again)
+        this.disposables.push(() => document.removeEventListener('visibilitychange', again))
+        again()
+      },
+    )
   }
 
   /** Moves to the next (or previous) match; `incremental` keeps the current one while typing. */
@@ -123,7 +146,7 @@ export class TerminalView {
     this.disposed = true
     cancelAnimationFrame(this.fitFrame)
     this.resizeObserver.disconnect()
-    this.subscription.dispose()
+    this.subscription?.dispose()
     for (const d of this.disposables.splice(0)) d()
     this.term.dispose()
   }
