@@ -73,7 +73,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       name: 'tick_cli_calls',
       value: calls,
       unit: 'calls',
-      note: 'smolvm machine ls, docker ps, docker inspect',
+      note: 'smolvm machine ls, docker ps',
     })
 
     // The app's watch, at its default interval (its timer does not keep a process alive: this does).

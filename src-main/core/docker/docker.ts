@@ -10,7 +10,14 @@ import {
 import type { Logger } from '../base/logger'
 import { isSecretEnvKey } from '../base/redact'
 import { followLines } from './follow-lines'
-import type { ContainerInfo, ContainerSpec, Docker, NetworkInfo, NetworkSpec } from './types'
+import {
+  LABELS,
+  type ContainerInfo,
+  type ContainerSpec,
+  type Docker,
+  type NetworkInfo,
+  type NetworkSpec,
+} from './types'
 
 export { resolveDockerBinary } from './resolve-binary'
 
@@ -190,9 +197,15 @@ export function createDocker(options: DockerOptions): Docker {
     },
 
     async containerList(labels) {
-      const r = await ok(['ps', '--all', '--quiet', '--no-trunc', ...filterArgs(labels)])
-      const raw = await inspectMany('container', lines(r.stdout))
-      return raw.map(toContainerInfo)
+      const r = await ok([
+        'ps',
+        '--all',
+        '--no-trunc',
+        ...filterArgs(labels),
+        '--format',
+        PS_FORMAT,
+      ])
+      return lines(r.stdout).map(fromPsLine)
     },
 
     async containerInspect(name) {
@@ -376,6 +389,63 @@ function toNetworkInfo(raw: unknown): NetworkInfo {
     name: n.Name,
     subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s),
     labels: n.Labels ?? {},
+  }
+}
+
+/**
+ * One JSON object per container from a single `docker ps` (the watch lists
+ * every tick: no per-container inspect). `.Labels` is one comma-joined
+ * string that a label value with a comma would garble, so Bot Bottle's own
+ * labels are also asked for one by one.
+ */
+const PS_FORMAT =
+  '{"id":{{json .ID}},"name":{{json .Names}},"image":{{json .Image}},"state":{{json .State}},' +
+  '"status":{{json .Status}},"labels":{{json .Labels}},"own":{' +
+  Object.values(LABELS)
+    .map((k) => `${JSON.stringify(k)}:{{json (.Label ${JSON.stringify(k)})}}`)
+    .join(',') +
+  '}}'
+
+interface PsLine {
+  id: string
+  name: string
+  image: string
+  state: string
+  status: string
+  labels: string
+  own: Record<string, string>
+}
+
+function fromPsLine(line: string): ContainerInfo {
+  let c: PsLine
+  try {
+    c = JSON.parse(line) as PsLine
+  } catch {
+    throw new RpcError(
+      'INTERNAL',
+      `docker ps printed something that is not JSON: ${line.slice(0, 200)}`,
+    )
+  }
+  const labels: Record<string, string> = {}
+  for (const pair of c.labels ? c.labels.split(',') : []) {
+    const eq = pair.indexOf('=')
+    if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  for (const [k, v] of Object.entries(c.own)) {
+    if (v) labels[k] = v
+    else delete labels[k]
+  }
+  // "Exited (137) 3 seconds ago": only finished containers have a code.
+  const code = /^Exited \((-?\d+)\)/.exec(c.status)?.[1]
+  return {
+    id: c.id,
+    name: c.name.split(',')[0] ?? c.name,
+    image: c.image,
+    state: c.state,
+    exitCode:
+      code !== undefined && (c.state === 'exited' || c.state === 'dead') ? Number(code) : null,
+    labels,
+    ips: {},
   }
 }
 

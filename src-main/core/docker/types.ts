@@ -60,7 +60,7 @@ export interface ContainerInfo {
   state: string
   exitCode: number | null
   labels: Record<string, string>
-  /** IPs by network name. */
+  /** IPs by network name (from `containerInspect`; `containerList` leaves it empty). */
   ips: Record<string, string>
 }
 
@@ -78,7 +78,7 @@ export interface Docker {
   containerStop(name: string, timeoutSec?: number): Promise<void>
   /** `rm -f`; a missing container counts as removed. */
   containerRemove(name: string): Promise<{ existed: boolean }>
-  /** `ps -a` filtered by labels: one call, however many containers. */
+  /** `ps -a` filtered by labels: one call, however many containers (no IPs: see `ips`). */
   containerList(labels: Record<string, string>): Promise<ContainerInfo[]>
   containerInspect(name: string): Promise<ContainerInfo | null>
   /** `timestamps`: each line starts with docker's RFC 3339 time and a space (`--timestamps`). */

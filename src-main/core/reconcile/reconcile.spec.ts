@@ -9,7 +9,8 @@ import { makeTestBottles, type TestBottles } from '../bottles/testing'
 import { resourceLabels } from '../plan/names'
 import { killVm } from './testing'
 
-// Subnet pool of this file: 10.213.194.0/24 (the ghost network takes 10.213.194.240/28).
+// Subnet pool of this file: 10.213.194.0/24. Bottles take theirs from the lower half, so the
+// ghost network made later (10.213.194.240/28) never lands on a launched bottle's slug-derived /28.
 
 /**
  * A backend process "restarts" (a fresh backend on the same data dir) while
@@ -22,7 +23,7 @@ describe.runIf(need('docker') && need('netns'))('reconcile', () => {
   let fresh: Backend
   const bottles: Record<'alive' | 'vm' | 'bundle', Bottle> = {} as never
   beforeAll(async () => {
-    t = await makeTestBottles({ pool: '10.213.194.0/24' })
+    t = await makeTestBottles({ pool: '10.213.194.0/25' })
     const launched = await Promise.all(
       (['alive', 'vm', 'bundle'] as const).map(async (k) => {
         const dir = join(t.home, k)
