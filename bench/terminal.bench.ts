@@ -37,6 +37,9 @@ import type { BenchContext, BenchFigure } from './types'
  * - the same stream written straight into an xterm built like the app's, in
  *   the same Chromium: the page's own ceiling, which the end-to-end figure
  *   cannot pass;
+ * - the same stream through the backend alone (mirror, batching, flow
+ *   control, WebSocket) into a Node client that acknowledges on receipt: the
+ *   backend's own ceiling, with no browser competing for the cores;
  * - keystroke echo latency (keydown → echoed char written by xterm), p50/p99
  *   (goal p99 < 16 ms);
  * - backend RSS growth while `yes` floods a renderer slowed 20× by CPU
@@ -83,6 +86,9 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   ctx.log(`raw node-pty: ${(raw / 1e6).toFixed(1)} M chars/s (median of ${RAW_TRIES})`)
 
   const backend = await startBackendChild(staticDir, ctx.tmpDir)
+  // Before any page exists: a dashboard showing the bottle would attach to the session too.
+  const backendAlone = await backendAloneCharsPerSecond(backend.client)
+  ctx.log(`backend alone: ${(backendAlone / 1e6).toFixed(1)} M chars/s (Node client, no browser)`)
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
@@ -189,6 +195,12 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       },
       { name: 'e2e_vs_xterm_alone', value: e2e / alone, unit: 'ratio' },
       {
+        name: 'backend_alone_mchars_per_s',
+        value: backendAlone / 1e6,
+        unit: 'Mchar/s',
+        note: 'pty → mirror → batcher → WebSocket → a Node client acking on receipt',
+      },
+      {
         name: 'throughput_ratio',
         value: ratio,
         unit: 'ratio',
@@ -238,6 +250,37 @@ async function rawPtyCharsPerSecond(): Promise<number> {
   const seconds = (performance.now() - t0) / 1000
   pty.kill('SIGKILL')
   return STREAM_CHARS / seconds
+}
+
+/** The stream through the backend into this process's RPC client, acknowledged as it arrives. */
+async function backendAloneCharsPerSecond(client: RpcClient): Promise<number> {
+  const { id } = await client.call('sessions.open', { bottleId: BOTTLE, kind: 'agent' })
+  let got = 0
+  let subscription: { dispose(): void } | undefined
+  const complete = new Promise<void>((resolve, reject) => {
+    subscription = client.subscribe(
+      'sessions.output',
+      { sessionId: id },
+      (event) => {
+        if (event.kind !== 'data') return
+        got += event.data.length
+        client.call('sessions.ack', { sessionId: id, chars: event.data.length }).catch(reject)
+        if (got >= STREAM_CHARS) resolve()
+      },
+      (error) => reject(error ?? new Error('the output subscription ended early')),
+    )
+  })
+  try {
+    // The snapshot arrives first; the producer waits for a line.
+    await sleep(200)
+    const t0 = performance.now()
+    await client.call('sessions.input', { sessionId: id, data: '\r' })
+    await complete
+    return STREAM_CHARS / ((performance.now() - t0) / 1000)
+  } finally {
+    subscription?.dispose()
+    await client.call('sessions.close', { sessionId: id })
+  }
 }
 
 async function showSession(page: Page, sessionId: string): Promise<void> {
