@@ -53,7 +53,10 @@ export function terminalSize(stdout: NodeJS.WriteStream): { cols: number; rows: 
  * raw keys go to the session, its screen (the snapshot, then its output) comes
  * here, acknowledged as written so the session's flow control paces it, and
  * size changes follow. Ends on the session's exit, the detach key, a signal,
- * or a lost connection; the terminal is restored on every one of them.
+ * or a lost connection; the terminal is restored on every one of them. A
+ * terminal that stopped taking output long enough to be detached (this
+ * process suspended, a pipe nobody reads) follows again from the snapshot
+ * once its output has drained.
  */
 export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalOutcome> {
   const { client, sessionId, stdin, stdout } = o
@@ -69,6 +72,8 @@ export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalO
   await rawOutput(stdin)
   const altScreen = new AltScreenTracker()
   let unacked = 0
+  /** Which subscription's output `unacked` counts: a follow-up starts from zero. */
+  let stream = 0
   let settle: (outcome: TerminalOutcome) => void = () => {}
   const outcome = new Promise<TerminalOutcome>((resolve) => (settle = resolve))
 
@@ -85,7 +90,8 @@ export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalO
 
   // Whole units only, all of them in one message; what is held back stays
   // below the session's low watermark.
-  const written = (chars: number): void => {
+  const written = (chars: number, of: number): void => {
+    if (of !== stream || store.isDisposed) return
     unacked += chars
     const unit = FlowControlConstants.CharCountAckSize
     if (unacked < unit) return
@@ -119,30 +125,49 @@ export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalO
   stdout.on('resize', onResize)
   store.add(toDisposable(() => stdout.off('resize', onResize)))
 
-  store.add(
-    client.subscribe(
+  const follow = (): void => {
+    const of = ++stream
+    unacked = 0
+    const subscription = client.subscribe(
       'sessions.output',
       { sessionId },
       (event) => {
         switch (event.kind) {
-          case 'snapshot':
+          case 'snapshot': {
+            // Following again: leave what the last screen switched on first.
+            const leave = of > 1 ? RESET_MODES + (altScreen.active ? '\x1b[?1049l' : '') : ''
+            altScreen.see(leave)
             // Scroll what the terminal shows into its scrollback, then draw
             // the session's screen from the top, where its cursor moves assume.
-            stdout.write('\n'.repeat(terminalSize(stdout).rows) + '\x1b[H' + event.data)
+            stdout.write(leave + '\n'.repeat(terminalSize(stdout).rows) + '\x1b[H' + event.data)
             altScreen.see(event.data)
             return
+          }
           case 'data':
             altScreen.see(event.data)
-            stdout.write(event.data, () => written(event.data.length))
+            stdout.write(event.data, () => written(event.data.length, of))
             return
           case 'exit':
             finish({ kind: 'exit', exitCode: event.exitCode, signal: event.signal })
             return
         }
       },
-      (error) => finish({ kind: 'lost', reason: error?.message ?? 'the session was closed' }),
-    ),
-  )
+      (error) => {
+        if ((error?.details as { reason?: unknown } | undefined)?.reason !== 'stalled')
+          return finish({ kind: 'lost', reason: error?.message ?? 'the session was closed' })
+        store.delete(subscription)
+        if (!stdout.writableNeedDrain) return follow()
+        const again = (): void => {
+          store.delete(waiting)
+          if (!store.isDisposed) follow()
+        }
+        const waiting = store.add(toDisposable(() => stdout.off('drain', again)))
+        stdout.once('drain', again)
+      },
+    )
+    store.add(subscription)
+  }
+  follow()
   store.add(client.onDidClose(() => finish({ kind: 'lost', reason: 'the backend went away' })))
   void o.interrupted.then(() => finish({ kind: 'detached' }))
   return outcome
@@ -155,6 +180,8 @@ export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalO
  * sessions send CR LF anyway.
  */
 async function rawOutput(stdin: NodeJS.ReadStream): Promise<void> {
+  // Only a stream over a file descriptor is a terminal stty can set.
+  if (typeof (stdin as { fd?: unknown }).fd !== 'number') return
   await execa('stty', ['-opost'], { stdin, timeout: STTY_TIMEOUT_MS, reject: false })
 }
 

@@ -20,6 +20,17 @@ describe('AckBuffer', () => {
     ack.written(4000)
     expect(sent).toHaveLength(3)
   })
+
+  it('ignores output of an earlier stream written after a reset', () => {
+    const sent: number[] = []
+    const ack = new AckBuffer((n) => sent.push(n), 5000)
+    const before = ack.stream
+    ack.reset()
+    ack.written(30_000, before)
+    expect(sent).toEqual([])
+    ack.written(5000, ack.stream)
+    expect(sent).toEqual([5000])
+  })
 })
 
 describe('fnv1a', () => {

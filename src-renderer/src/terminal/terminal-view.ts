@@ -173,9 +173,11 @@ export class TerminalView {
       }
       case 'data': {
         const { data } = event
+        // Written after a reattach's snapshot, this belongs to the old stream: not acknowledged.
+        const stream = this.ack.stream
         this.term.write(data, () => {
           this.probe?.data(data)
-          this.ack.written(data.length)
+          this.ack.written(data.length, stream)
         })
         return
       }
