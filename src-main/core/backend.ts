@@ -98,7 +98,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     docker: () => tools.docker(),
   })
   const keeper = store.add(
-    new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata'))),
+    new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata')), () =>
+      secrets.all(),
+    ),
   )
   const packCache = new PackCache({
     dir: paths.packCacheDir,

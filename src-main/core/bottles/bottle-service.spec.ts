@@ -124,6 +124,17 @@ describe.runIf(need('docker') && need('netns'))(
       expect(logs).not.toContain(SECRET)
     })
 
+    it('refuses bad launch input with the field and the reason, not a schema dump', async () => {
+      const refused = t.backend.bottles.launch({ agent: 'Not An Agent', projectDir: t.projectDir })
+      await expect(refused).rejects.toMatchObject({
+        code: 'INVALID_PARAMS',
+        message: expect.stringMatching(/^invalid launch: agent: /),
+      })
+      await expect(
+        t.backend.bottles.launch({ agent: 'tester', projectDir: 'relative/dir' }),
+      ).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: /projectDir: / })
+    })
+
     it('retries a failed bottle under the same id, and refuses what its state does not allow', async () => {
       const { bottles } = t.backend
       await t.fake.control({ fail: { 'machine.start': { message: 'boot failed once', times: 1 } } })

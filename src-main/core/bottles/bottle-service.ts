@@ -13,7 +13,7 @@ import {
   type StepId,
   type TeardownReason,
 } from '../../../src-shared/contract'
-import { RpcError, type RpcErrorShape } from '../../../src-shared/rpc/errors'
+import { RpcError, invalidParams, type RpcErrorShape } from '../../../src-shared/rpc/errors'
 import type { CommandRunner } from '../base/exec'
 import type { Disposable, Event } from '../base/lifecycle'
 import type { LogHub, Logger } from '../base/logger'
@@ -338,7 +338,9 @@ export class BottleService implements Disposable {
 
   /** Plans the bottle, records it and starts the launch; progress follows on onEvent. */
   async launch(input: z.input<typeof LaunchParams>): Promise<Bottle> {
-    const params = LaunchParams.parse(input)
+    const parsed = LaunchParams.safeParse(input)
+    if (!parsed.success) throw invalidParams('launch', parsed.error)
+    const params = parsed.data
     await this.requirePreflight()
     await this.load()
     const taken = new Set(this.o.keeper.all().map((r) => r.bottle.id))

@@ -102,3 +102,45 @@ describe('RecordKeeper.reload', () => {
     expect(keeper.has('theirs-1')).toBe(true)
   })
 })
+
+describe('RecordKeeper secrets', () => {
+  it('never writes or announces a secret value, however deep in an error it sits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bb-keeper-'))
+    try {
+      const secret = 'sk-ant-never-on-disk-1234'
+      const store = new MetadataStore(dir, nullLogger)
+      const keeper = new RecordKeeper(store, () => [secret])
+      const announced: string[] = []
+      keeper.onEvent((e) => announced.push(JSON.stringify(e)))
+      await keeper.create(record('b1'))
+      const error = {
+        code: 'COMMAND_FAILED' as const,
+        message: `setup failed: curl: (22) key ${secret} refused`,
+        details: { stderr: [`line with ${secret}`], exitCode: 22 },
+      }
+      await keeper.setStep('b1', {
+        id: 'session',
+        label: 'session',
+        state: 'failed',
+        startedAt: null,
+        endedAt: null,
+        detail: `echoed ${secret}`,
+        error,
+      })
+      await keeper.transition('b1', 'stopping', `tearing down after ${secret}`, { error })
+
+      const onDisk = JSON.stringify(await store.read('b1'))
+      const inMemory = JSON.stringify(keeper.get('b1'))
+      for (const text of [onDisk, inMemory, ...announced]) expect(text).not.toContain(secret)
+      expect(keeper.get('b1').bottle.error?.message).toBe(
+        'setup failed: curl: (22) key •••• refused',
+      )
+      expect(keeper.get('b1').bottle.error?.details).toEqual({
+        stderr: ['line with ••••'],
+        exitCode: 22,
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -8,6 +8,7 @@ import type {
 } from '../../../src-shared/contract'
 import { RpcError } from '../../../src-shared/rpc/errors'
 import { Emitter, type Event } from '../base/lifecycle'
+import { redactDeep } from '../base/redact'
 import type { BottleRecord, MetadataStore, ResourceRecord } from './metadata'
 import { transition } from './transitions'
 
@@ -31,7 +32,15 @@ export class RecordKeeper {
   private readonly versions = new Map<string, number>()
   private versionClock = 0
 
-  constructor(private readonly store: MetadataStore) {}
+  /**
+   * `secrets`: values never written or announced. A failed step's error
+   * carries the stderr of what ran (a guest's setup script, say), which may
+   * echo an API key back.
+   */
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly secrets: () => Iterable<string> = () => [],
+  ) {}
 
   /** Reads the metadata dir; records another process changed are replaced, ours in flight are kept. */
   async reload(ownedByUs: (id: string) => boolean = () => false): Promise<void> {
@@ -93,7 +102,8 @@ export class RecordKeeper {
     return this.records.has(id)
   }
 
-  async create(record: BottleRecord): Promise<void> {
+  async create(input: BottleRecord): Promise<void> {
+    const record = this.scrub(input)
     if (this.records.has(record.bottle.id))
       throw new RpcError('CONFLICT', `bottle ${record.bottle.id} already exists`)
     this.records.set(record.bottle.id, record)
@@ -126,7 +136,8 @@ export class RecordKeeper {
     return this.commit({ ...prev, bottle }, true)
   }
 
-  async setStep(id: string, step: LaunchStep): Promise<void> {
+  async setStep(id: string, input: LaunchStep): Promise<void> {
+    const step = redactDeep(input, this.secrets())
     const prev = this.get(id)
     const steps = prev.bottle.steps.map((s) => (s.id === step.id ? step : s))
     await this.commit({ ...prev, bottle: { ...prev.bottle, steps } }, false)
@@ -193,12 +204,19 @@ export class RecordKeeper {
     this.versions.set(id, ++this.versionClock)
   }
 
-  private async commit(next: BottleRecord, announce: boolean): Promise<BottleRecord> {
+  private async commit(input: BottleRecord, announce: boolean): Promise<BottleRecord> {
+    const next = this.scrub(input)
     this.records.set(next.bottle.id, next)
     this.touch(next.bottle.id)
     await this.store.write(next)
     if (announce) this.events.fire({ kind: 'upsert', bottle: next.bottle })
     return next
+  }
+
+  /** The bottle as shown and saved: no secret value in any text of it. */
+  private scrub(r: BottleRecord): BottleRecord {
+    const bottle = redactDeep(r.bottle, this.secrets())
+    return bottle === r.bottle ? r : { ...r, bottle }
   }
 
   dispose(): void {

@@ -8,7 +8,7 @@ import {
   type CommandSpec,
 } from '../base/exec'
 import type { Logger } from '../base/logger'
-import { isSecretEnvKey } from '../base/redact'
+import { isSecretEnvKey, redact } from '../base/redact'
 import { followLines } from './follow-lines'
 import {
   LABELS,
@@ -272,7 +272,7 @@ function failureDetails(s: CommandSpec, result: CommandResult): CommandFailure {
   return {
     command: describeCommand(s),
     exitCode: result.exitCode,
-    stderr: result.stderr.trim().slice(-4000),
+    stderr: redact(result.stderr.trim(), s.secrets ?? []).slice(-4000),
   }
 }
 

@@ -143,6 +143,10 @@ describe('argv guards', () => {
       /without \.smolmachine/,
     )
     expect(() => cpInArgv('b1', '/h/a:b', '/w/x')).toThrow(/containing ':'/)
+    // The caller's input, not a bug: the RPC answers INVALID_PARAMS, not INTERNAL.
+    expect(() => cpInArgv('b1', 'rel/path', '/w/x')).toThrow(
+      expect.objectContaining({ code: 'INVALID_PARAMS' }),
+    )
     expect(() => cpInArgv('b1', '/h/a', 'relative')).toThrow(/absolute/)
     expect(() => machineExecArgv('b1', [], {})).toThrow(/empty command/)
     expect(() =>

@@ -1,3 +1,4 @@
+import { RpcError } from '../../../src-shared/rpc/errors'
 import { isSecretEnvKey } from '../base/redact'
 import type { GuestEnvVar, MachineCreateOptions, SmolvmVersion, VolumeSpec } from './types'
 import { smolvmFeatures } from './version'
@@ -18,7 +19,7 @@ const RESERVED_HOST_KEYS = /^(PATH|HOME|USER|TMPDIR|RUST_LOG|LD_\w+|DYLD_\w+|SMO
 
 export function assertMachineName(name: string): void {
   if (name.length === 0 || name.length > 128 || !MACHINE_NAME.test(name) || name.endsWith('-')) {
-    throw new Error(
+    throw invalid(
       `invalid machine name ${JSON.stringify(name)}: 1-128 of [A-Za-z0-9_-], starting with a letter or digit, no trailing or doubled '-'`,
     )
   }
@@ -26,15 +27,15 @@ export function assertMachineName(name: string): void {
 
 function assertGuestPath(what: string, path: string): void {
   if (!path.startsWith('/'))
-    throw new Error(`${what}: guest path must be absolute (got ${JSON.stringify(path)})`)
+    throw invalid(`${what}: guest path must be absolute (got ${JSON.stringify(path)})`)
 }
 
 function assertHostPath(what: string, path: string): void {
   if (!path.startsWith('/'))
-    throw new Error(`${what}: host path must be absolute (got ${JSON.stringify(path)})`)
+    throw invalid(`${what}: host path must be absolute (got ${JSON.stringify(path)})`)
   // smolvm splits `-v` and `cp` operands on ':'; such a path cannot be expressed.
   if (path.includes(':'))
-    throw new Error(`${what}: smolvm cannot take a host path containing ':' (${path})`)
+    throw invalid(`${what}: smolvm cannot take a host path containing ':' (${path})`)
 }
 
 /** A secret goes by reference; a key that merely looks secret is treated as one too. */
@@ -50,10 +51,10 @@ export function envArgs(env: readonly GuestEnvVar[] = []): {
   const args: string[] = []
   const hostEnv: Record<string, string> = {}
   for (const v of env) {
-    if (!ENV_KEY.test(v.key)) throw new Error(`invalid guest env key ${JSON.stringify(v.key)}`)
+    if (!ENV_KEY.test(v.key)) throw invalid(`invalid guest env key ${JSON.stringify(v.key)}`)
     if (isSecretEnv(v)) {
       if (RESERVED_HOST_KEYS.test(v.key)) {
-        throw new Error(
+        throw invalid(
           `secret guest env ${v.key}: this key cannot be passed by reference (it would change smolvm's own environment)`,
         )
       }
@@ -75,7 +76,7 @@ function nameArgs(version: SmolvmVersion, name: string): string[] {
 function volumeArg(v: VolumeSpec): string {
   assertHostPath('volume', v.host)
   assertGuestPath('volume', v.guest)
-  if (v.guest.includes(':')) throw new Error(`volume: guest path cannot contain ':' (${v.guest})`)
+  if (v.guest.includes(':')) throw invalid(`volume: guest path cannot contain ':' (${v.guest})`)
   return `${v.host}:${v.guest}${v.readOnly ? ':ro' : ''}`
 }
 
@@ -89,10 +90,10 @@ export function packCreateArgv(o: {
   cpus?: number
   memoryMib?: number
 }): string[] {
-  if (!o.image.trim()) throw new Error('pack create: image reference must not be empty')
+  if (!o.image.trim()) throw invalid('pack create: image reference must not be empty')
   assertHostPath('pack output', o.output)
   if (/\.smolmachine$/i.test(o.output)) {
-    throw new Error(
+    throw invalid(
       `pack create: pass the output without .smolmachine (got ${o.output}); smolvm adds it for the sidecar`,
     )
   }
@@ -166,7 +167,7 @@ export function machineExecArgv(
   o: ExecArgvOptions = {},
 ): { args: string[]; hostEnv: Record<string, string> } {
   assertMachineName(name)
-  if (command.length === 0) throw new Error('exec: empty command')
+  if (command.length === 0) throw invalid('exec: empty command')
   const args = ['machine', 'exec', '--name', name]
   if (o.workdir !== undefined) {
     assertGuestPath('workdir', o.workdir)
@@ -178,7 +179,7 @@ export function machineExecArgv(
   if (o.stream) args.push('--stream')
   if (o.timeoutMs !== undefined) {
     if (!(o.timeoutMs >= 1))
-      throw new Error(`exec: timeout must be at least 1 ms (got ${o.timeoutMs})`)
+      throw invalid(`exec: timeout must be at least 1 ms (got ${o.timeoutMs})`)
     args.push('--timeout', `${Math.ceil(o.timeoutMs)}ms`)
   }
   args.push('--', ...command)
@@ -195,7 +196,7 @@ export function sessionArgv(
 ): { args: string[]; hostEnv: Record<string, string> } {
   assertMachineName(name)
   assertGuestPath('workdir', o.workdir)
-  if (o.command.length === 0) throw new Error('session: empty command')
+  if (o.command.length === 0) throw invalid('session: empty command')
   const term = o.env.some((v) => v.key === 'TERM') ? [] : ['-e', 'TERM=xterm-256color']
   const env = envArgs(o.env)
   const args = [
@@ -227,4 +228,9 @@ export function cpOutArgv(name: string, guestPath: string, hostPath: string): st
   assertGuestPath('cp source', guestPath)
   assertHostPath('cp destination', hostPath)
   return ['machine', 'cp', `${name}:${guestPath}`, hostPath]
+}
+
+/** What a caller passed cannot be said on smolvm's command line: the caller's input, not a bug. */
+function invalid(message: string): RpcError {
+  return new RpcError('INVALID_PARAMS', message)
 }

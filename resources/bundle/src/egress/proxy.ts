@@ -47,6 +47,14 @@ const HOP = new Set([
  * The egress HTTP forward proxy: CONNECT tunnels (no TLS interception) and
  * absolute-form plain-HTTP requests, each decided by the policy, connected to
  * the address the policy checked, and logged as one decision line.
+ *
+ * The mechanics are node:http and node:net rather than a proxy library
+ * because none checked fits the policy: `http-proxy` has had no release since
+ * 2020 and no CONNECT; `proxy` (proxy-agents) and `proxy-chain` take a yes/no
+ * per request but then resolve and connect by name themselves, so the address
+ * they reach is not the one the DNS-rebinding guard checked; none can close
+ * open tunnels when the allowlist shrinks or report bytes per flow. What is
+ * left (a CONNECT handshake, hop-by-hop headers, piping) is small and tested.
  */
 export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
   const { log, lookup, maxConnections } = options
