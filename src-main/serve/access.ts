@@ -9,6 +9,8 @@ export interface AccessPolicy {
   token: string
   /** host:port pairs the server answers to, e.g. `127.0.0.1:4599`, `localhost:4599`. */
   allowedHosts: ReadonlySet<string>
+  /** The cookie that carries the token for the page's assets: see `tokenCookieName`. */
+  cookieName: string
 }
 
 export type Verdict = { ok: true } | { ok: false; status: 401 | 403; reason: string }
@@ -44,12 +46,26 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   for (const part of header.split(';')) {
     const i = part.indexOf('=')
     if (i < 0) continue
-    out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()))
+    const raw = part.slice(i + 1).trim()
+    // Anyone can send any bytes: a malformed escape is a value that matches nothing, not a crash.
+    let value: string
+    try {
+      value = decodeURIComponent(raw)
+    } catch {
+      value = raw
+    }
+    out.set(part.slice(0, i).trim(), value)
   }
   return out
 }
 
-export const TOKEN_COOKIE = 'bot_bottle_token'
+/**
+ * Cookies ignore ports: a name per port keeps two serve instances on one host
+ * from overwriting each other's token.
+ */
+export function tokenCookieName(port: number): string {
+  return `bot_bottle_token_${port}`
+}
 
 export interface RequestFacts {
   host: string | undefined
@@ -85,7 +101,7 @@ export function checkAccess(policy: AccessPolicy, req: RequestFacts): Verdict {
   } else if (req.origin === 'null') {
     return { ok: false, status: 403, reason: 'opaque origin is not allowed' }
   }
-  const cookieToken = parseCookies(req.cookieHeader).get(TOKEN_COOKIE)
+  const cookieToken = parseCookies(req.cookieHeader).get(policy.cookieName)
   if (!tokenMatches(policy.token, req.queryToken) && !tokenMatches(policy.token, cookieToken)) {
     return {
       ok: false,

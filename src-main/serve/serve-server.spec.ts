@@ -1,5 +1,6 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -111,9 +112,60 @@ describe('serve mode', () => {
     const cookie = String(page.headers['set-cookie'])
     expect(cookie).toContain('HttpOnly')
     expect(cookie).toContain('SameSite=Strict')
+    // Named after the port: another serve instance on this host keeps its own.
+    expect(cookie.startsWith(`bot_bottle_token_${handle.port}=`)).toBe(true)
     const asset = await get(handle.port, '/assets/app.js', { Cookie: cookie.split(';')[0]! })
     expect(asset.status).toBe(200)
     expect(asset.body).toBe('console.log(1)')
+    const otherPort = await get(handle.port, '/assets/app.js', {
+      Cookie: `bot_bottle_token_1=${TOKEN}`,
+    })
+    expect(otherPort.status).toBe(401)
+  })
+
+  it('never starts inside the Electron app', async () => {
+    const versions = process.versions as Record<string, string | undefined>
+    versions.electron = '45.0.0'
+    try {
+      await expect(startServe({ rpc, staticDir: dir, logger: nullLogger })).rejects.toThrow(
+        /never runs inside the Electron app/,
+      )
+    } finally {
+      delete versions.electron
+    }
+  })
+
+  it('answers malformed requests and cookies with a refusal and keeps serving', async () => {
+    const badCookie = { Cookie: `bot_bottle_token_${handle.port}=%` }
+    expect((await get(handle.port, '/assets/app.js', badCookie)).status).toBe(401)
+    expect(await upgrade(`ws://127.0.0.1:${handle.port}/rpc`, badCookie)).toEqual({
+      ok: false,
+      status: 401,
+    })
+    // A request target `new URL` cannot parse, as an HTTP request and as an upgrade.
+    const raw = (lines: string[]): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(handle.port, '127.0.0.1', () =>
+          socket.end(lines.join('\r\n') + '\r\n\r\n'),
+        )
+        let answer = ''
+        socket.on('data', (d) => (answer += String(d)))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    const host = `Host: 127.0.0.1:${handle.port}`
+    expect(await raw(['GET http://[ HTTP/1.1', host])).toMatch(/^HTTP\/1\.1 400/)
+    expect(
+      await raw([
+        'GET http://[ HTTP/1.1',
+        host,
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      ]),
+    ).toMatch(/^HTTP\/1\.1 400/)
+    expect((await get(handle.port, '/healthz')).status).toBe(200)
   })
 
   it('refuses a foreign Origin (403) even with the token', async () => {

@@ -6,7 +6,13 @@ import { MAX_MESSAGE_CHARS } from '../../src-shared/rpc/protocol'
 import type { Logger } from '../core/base/logger'
 import type { RpcServer } from '../rpc/server'
 import { HEADER_CSP } from '../shell/csp'
-import { TOKEN_COOKIE, allowedHostsFor, checkAccess, isLoopback, type AccessPolicy } from './access'
+import {
+  allowedHostsFor,
+  checkAccess,
+  isLoopback,
+  tokenCookieName,
+  type AccessPolicy,
+} from './access'
 import { readStatic, resolveStatic } from './static-files'
 import { wsTransport } from './ws-transport'
 
@@ -54,7 +60,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       `serve is bound to ${host}: anyone who can reach it and has the token controls your bottles`,
     )
   }
-  const policy: AccessPolicy = { token, allowedHosts: new Set() }
+  const policy: AccessPolicy = { token, allowedHosts: new Set(), cookieName: tokenCookieName(0) }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_CHARS * 4 })
   const server: Server = createServer((req, res) => {
@@ -65,7 +71,13 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   })
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://x')
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('malformed request target')
+      return
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
       return
@@ -103,7 +115,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       'Content-Security-Policy': HEADER_CSP,
     }
     if (queryToken) {
-      headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
+      headers['Set-Cookie'] = `${policy.cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`
     }
     const body = await readStatic(found.file)
     res.writeHead(200, headers)
@@ -111,7 +123,16 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   }
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x')
+    // A peer that resets mid-handshake must not take the server down with it.
+    socket.on('error', () => socket.destroy())
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://x')
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      log.warn('refused WebSocket: malformed request target')
+      return
+    }
     const verdict =
       url.pathname !== RPC_PATH
         ? ({ ok: false, status: 403, reason: 'not an RPC endpoint' } as const)
@@ -144,6 +165,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const bound = server.address() as AddressInfo
   const port = bound.port
   policy.allowedHosts = allowedHostsFor(host, port)
+  policy.cookieName = tokenCookieName(port)
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   const urlHost = shownHost.includes(':') ? `[${shownHost}]` : shownHost
   return {
