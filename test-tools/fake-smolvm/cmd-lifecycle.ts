@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { has, one } from './clap'
+import { readControl } from './control'
 import { err, out, resolvedState, type Invocation } from './context'
 import { agentFailed, configFailed, Unemulated, vmNotFound } from './fail'
 import {
@@ -91,7 +92,12 @@ export function machineStart(inv: Invocation): number {
     }
     let network: ReturnType<typeof planNetwork>
     try {
-      network = planNetwork(r)
+      network = readControl().leakNetwork
+        ? {
+            plan: { kind: 'host' },
+            warning: 'leakNetwork (fault injection): egress policy NOT enforced',
+          }
+        : planNetwork(r)
     } catch (e) {
       throw agentFailed('start machine', `fake smolvm ${(e as Error).message}`)
     }

@@ -14,7 +14,8 @@ import { sleepMs, withLock } from './state'
  * The fake's knobs, re-read on every invocation so a test can change a
  * running backend's smolvm: `$HOME/.smolvm-fake/control.json`
  * `{ version?, fail?: { "<machine.start>": { message, exitCode?, times? } },
- *    latencyMs?: { "<machine.start>": n }, digests?: { "<ref>": "sha256:…" } }`
+ *    latencyMs?: { "<machine.start>": n }, digests?: { "<ref>": "sha256:…" },
+ *    leakNetwork?: true }`
  * plus SMOLVM_FAKE_VERSION, SMOLVM_FAKE_FAIL=machine.start,pack.create and
  * SMOLVM_FAKE_LATENCY_MS=machine.start:300. The control file wins over the env.
  */
@@ -31,6 +32,12 @@ export interface Control {
   fail?: Record<string, FailRule>
   latencyMs?: Record<string, number>
   digests?: Record<string, string>
+  /**
+   * Fault injection: VMs started from now on ignore their `--allow-cidr` policy
+   * and get the host's network, as a smolvm egress bug would leave them (what
+   * the boot self-test exists to catch).
+   */
+  leakNetwork?: boolean
 }
 
 export function fakeDir(): string {

@@ -194,6 +194,37 @@ describe.runIf(need('docker') && need('netns'))('the isolation self-test', () =>
     }
   })
 
+  it('tears down a launch whose VM leaks despite a sound smolvm, with the leaking probes named', async () => {
+    const { bottles } = sound.backend
+    const teardowns: Teardown[] = []
+    const sub = bottles.onEvent((e) => e.kind === 'teardown' && teardowns.push(e.teardown))
+    await sound.fake.control({ leakNetwork: true })
+    let b: Bottle
+    try {
+      b = await bottles.settled(
+        (await bottles.launch({ agent: 'tester', projectDir: sound.projectDir })).id,
+      )
+    } finally {
+      await sound.fake.control({})
+      sub.dispose()
+    }
+    expect(b.state).toBe('failed')
+    expect(b.steps.find((s) => s.id === 'selftest')?.state).toBe('failed')
+    expect(b.steps.find((s) => s.id === 'session')?.state).toBe('skipped')
+    expect(b.error?.message).toMatch(/^isolation self-test failed: .*host-loopback/)
+    const probes = (b.error?.details as { probes: ProbeVerdict[] }).probes
+    const failed = probes.filter((p) => !p.ok).map((p) => p.probe)
+    expect(failed).toEqual(expect.arrayContaining(['host-loopback', 'outside-allowlist']))
+    expect(failed).not.toContain('bundle-proxy')
+    expect(teardowns).toEqual([
+      expect.objectContaining({ id: b.id, reason: 'launch-failed', failedStep: 'selftest' }),
+    ])
+    // Nothing of it is left; the sound bottle next to it runs on.
+    const left = await sound.leftovers()
+    expect([...left.networks, ...left.containers, ...left.machines].join(' ')).not.toContain(b.id)
+    expect(bottles.get(running.id).state).toBe('running')
+  })
+
   it('fails with the reason when the guest has none of node, python3, bash or nc', async () => {
     const smolvm = await sound.backend.tools.smolvm()
     const noTools = [{ key: 'PATH', value: '/nonexistent', secret: false }]
