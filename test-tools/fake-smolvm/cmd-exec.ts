@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream'
 import { all, has, one } from './clap'
 import { mergeEnv, parseEnvList } from './cmd-create'
 import { resolvedState, type Invocation } from './context'
+import { takeFailure } from './control'
 import { agentFailed, configFailed, notRunning, vmNotFound } from './fail'
 import { guestToHost } from './guest-fs'
 import { validateVmName } from './names'
@@ -67,6 +68,16 @@ function signalCode(signal: NodeJS.Signals | null): number {
 }
 
 /**
+ * How `--stream` ends when the agent's frames stop making sense or stop coming
+ * (ExecEventPrinter, src/cli/machine.rs): a lowercase `error: <msg>` after the
+ * guest output, exit 1, instead of main's `Error: …`.
+ */
+function streamBroke(message: string, exitCode = 1): number {
+  process.stderr.write(`error: ${message}\n`)
+  return exitCode
+}
+
+/**
  * `machine exec`: the command runs as a host process with the machine's env,
  * in the guest workdir mapped to the host, inside the VM's network namespace
  * when it has one. Output modes follow smolvm: buffered until exit (11 MiB per
@@ -92,6 +103,10 @@ export async function machineExec(inv: Invocation): Promise<number> {
   const tty = has(parsed, 'tty')
   const interactive = has(parsed, 'interactive')
   const streaming = has(parsed, 'stream') || interactive || tty
+  // `-i`/`-t` win over `--stream` (they are checked first in ExecCmd::run).
+  const streamOnly = has(parsed, 'stream') && !interactive && !tty
+  // Fault injection: the stream breaks after the guest's output, its exit frame lost.
+  const breakStream = streamOnly ? takeFailure(inv.control, 'machine.exec.stream') : null
   const timeoutMs =
     one(parsed, 'timeout') !== undefined ? Number(one(parsed, 'timeout')) : undefined
   const env = guestEnv(inv, r, tty)
@@ -188,9 +203,13 @@ export async function machineExec(inv: Invocation): Promise<number> {
   child.stdout?.destroy()
   child.stderr?.destroy()
 
-  // However the guest ended (the watchdog, or a sweep of a dead VM's namespace), a dead VM means a lost connection.
-  if (!vmmAlive(r.pid, r.pidStartTime))
+  // However the guest ended (the watchdog, or a sweep of a dead VM's namespace), a dead VM means a lost connection:
+  // for `--stream` the agent client's read of the next frame hits EOF (read_exact_retry).
+  if (!vmmAlive(r.pid, r.pidStartTime)) {
+    if (streamOnly) return streamBroke('io operation failed: connection closed')
     throw agentFailed('vm exec', 'connection to the agent was lost (the VM stopped)')
+  }
+  if (breakStream) return streamBroke(breakStream.message, breakStream.exitCode)
   if (!streaming) {
     process.stdout.write(Buffer.concat(kept.stdout))
     process.stderr.write(Buffer.concat(kept.stderr))

@@ -9,12 +9,17 @@ import { agentFailed, configFailed } from './fail'
 import { grammarFor } from './grammar'
 import { show, since } from './version'
 
-/** The digest the "registry" reports for a ref: deterministic, or what the control file says (a moved tag). */
+const DIGEST_REF = /@(sha256:[a-f0-9]{64})$/
+
+const fakeHash = (text: string): string =>
+  `sha256:${createHash('sha256').update(`fake-smolvm:${text}`).digest('hex')}`
+
+/**
+ * The digest the "registry" serves for a ref: a digest reference is that
+ * digest; a tag is deterministic, or what the control file says (a moved tag).
+ */
 function digestOf(inv: Invocation, image: string): string {
-  return (
-    inv.control.digests?.[image] ??
-    `sha256:${createHash('sha256').update(`fake-smolvm:${image}`).digest('hex')}`
-  )
+  return DIGEST_REF.exec(image)?.[1] ?? inv.control.digests?.[image] ?? fakeHash(image)
 }
 
 function ociArch(): string {
@@ -48,6 +53,10 @@ export function packCreate(inv: Invocation): number {
 
   out('Starting agent VM...')
   out(`Pulling image ${image}...`)
+  // Before 1.1.0 (commit 1e86d643) the agent fetches layers with `crane blob <image>@<layer>`,
+  // which crane refuses when <image> already carries a digest.
+  if (DIGEST_REF.test(image) && !since(v, '1.1.0'))
+    throw agentFailed('pull image', `crane blob failed for layer ${fakeHash(`layer:${image}`)}`)
   const manifest: SidecarManifest = {
     fake_smolvm_sidecar: 1,
     mode: 'container',

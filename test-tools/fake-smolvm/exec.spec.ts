@@ -178,6 +178,27 @@ describe('fake smolvm knobs', () => {
     await fake.control({})
   })
 
+  it('breaks a --stream exec after the guest output when told to, and only --stream', async () => {
+    await fake.control({
+      fail: {
+        'machine.exec.stream': { message: 'io operation failed: connection reset', times: 2 },
+      },
+    })
+    const guest = ['sh', '-c', 'echo out; echo "error: the guest’s own" >&2; exit 0']
+    expect(await exec([], guest)).toMatchObject({
+      exitCode: 0,
+      stderr: 'error: the guest’s own\n',
+    })
+    expect(await exec(['--stream'], guest)).toEqual({
+      exitCode: 1,
+      stdout: 'out\n',
+      stderr: 'error: the guest’s own\nerror: io operation failed: connection reset\n',
+    })
+    expect((await exec(['--stream'], guest)).exitCode).toBe(1)
+    expect((await exec(['--stream'], guest)).exitCode).toBe(0)
+    await fake.control({})
+  })
+
   it('adds latency per subcommand', async () => {
     const started = Date.now()
     expect(
@@ -220,8 +241,8 @@ describe('fake smolvm knobs', () => {
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const r = await child
-    expect(r.exitCode).toBe(1)
-    expect(stderr).toMatch(/^Error: agent operation failed: vm exec: /)
+    // --stream reports the broken stream with ExecEventPrinter's lowercase line, not main's `Error:`.
+    expect([r.exitCode, stderr]).toEqual([1, 'error: io operation failed: connection closed\n'])
     const notRunning = await exec([], ['true'])
     expect(notRunning.stderr).toBe(
       "Error: agent operation failed: connect: machine 'ex' is not running. Use 'smolvm machine start --name ex' first.\n",

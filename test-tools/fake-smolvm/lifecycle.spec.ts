@@ -49,6 +49,26 @@ describe('fake smolvm pack create', () => {
     await fake.control({})
   })
 
+  it('packs a digest reference as that digest, and fails to pull one before 1.1.0', async () => {
+    const out = join(fake.home, 'packs', 'pinned')
+    const digest = `sha256:${'d'.repeat(64)}`
+    const ref = `alpine@${digest}`
+    await fake.control({ digests: { [ref]: 'sha256:ignored' } })
+    await ok(['pack', 'create', '--image', ref, '-o', out])
+    expect(JSON.parse(await readFile(`${out}.smolmachine`, 'utf8'))).toMatchObject({
+      image: ref,
+      digest,
+    })
+    await fake.control({ version: '1.0.4' })
+    const r = await fake.run(['pack', 'create', '--image', ref, '-o', `${out}-old`])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(
+      /^Error: agent operation failed: pull image: crane blob failed for layer sha256:[0-9a-f]{64}\n$/,
+    )
+    expect(existsSync(`${out}-old.smolmachine`)).toBe(false)
+    await fake.control({})
+  })
+
   it('doubles the suffix for -o X.smolmachine up to 1.6.x and refuses it from 1.7.0', async () => {
     const out = join(fake.home, 'packs', 'old.smolmachine')
     await ok(['pack', 'create', '--image', 'alpine', '-o', out], { SMOLVM_FAKE_VERSION: '1.6.13' })

@@ -58,6 +58,15 @@ export function parseImageRef(ref: string): ImageRef | null {
   }
 }
 
+/**
+ * The reference that pulls exactly `digest` from the same repository:
+ * `domain/repository@sha256:…`. The tag is left out: with a digest it is
+ * only informational, and smolvm drops it anyway (normalize_image_ref).
+ */
+export function pinnedRef(ref: ImageRef, digest: string): string {
+  return `${ref.domain}/${ref.repository}@${digest}`
+}
+
 /** Registries on this machine may speak plain http (a local test registry); nothing else may. */
 export function isLocalRegistry(domain: string): boolean {
   const host = domain.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')

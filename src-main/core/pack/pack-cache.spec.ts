@@ -8,12 +8,13 @@ import { FAKE_SMOLVM, makeFakeHome, type FakeHome } from '../../../test-tools/fa
 import { CommandRunner } from '../base/exec'
 import { nullLogger } from '../base/logger'
 import { createSmolvm } from '../smolvm/smolvm'
-import { createDigestResolver } from './digest-resolver'
+import { createDigestResolver, type ResolveDigest } from './digest-resolver'
 import { cacheKey, PackCache } from './pack-cache'
 import { startTestRegistry, type TestRegistry } from './test-registry'
 
 const D1 = `sha256:${'1'.repeat(64)}`
 const D2 = `sha256:${'2'.repeat(64)}`
+const D3 = `sha256:${'3'.repeat(64)}`
 
 describe('the pack cache', () => {
   let registry: TestRegistry
@@ -39,20 +40,40 @@ describe('the pack cache', () => {
     registry.stall = false
   })
 
-  function newCache(timeoutMs = 2000): PackCache {
+  function newCache(timeoutMs = 2000, resolveDigest?: ResolveDigest): PackCache {
     const smolvm = createSmolvm({ binary: FAKE_SMOLVM, runner, logger: nullLogger, env: fake.env })
     return new PackCache({
       dir,
       smolvm: async () => smolvm,
-      resolveDigest: createDigestResolver({ timeoutMs }),
+      resolveDigest: resolveDigest ?? createDigestResolver({ timeoutMs }),
       log: nullLogger,
       inUse: async () => inUse,
     })
   }
 
+  /** The registry's answers, with the tag moved to D2 (in the registry and for smolvm's pull) right after the first. */
+  function movingAfterFirstLookup(ref: string, version?: string): ResolveDigest {
+    const resolve = createDigestResolver({ timeoutMs: 2000 })
+    let moved = false
+    return async (imageRef, signal) => {
+      const answer = await resolve(imageRef, signal)
+      if (!moved) {
+        moved = true
+        registry.tags.set('team/agent:1', D2)
+        await fake.control({ version, digests: { [ref]: D2 } })
+      }
+      return answer
+    }
+  }
+
+  async function packImages(): Promise<string[]> {
+    return (await fake.argvLog())
+      .filter((l) => l.argv[0] === 'pack' && l.argv[1] === 'create')
+      .map((l) => l.argv[l.argv.indexOf('--image') + 1] as string)
+  }
+
   async function packCalls(): Promise<number> {
-    return (await fake.argvLog()).filter((l) => l.argv[0] === 'pack' && l.argv[1] === 'create')
-      .length
+    return (await packImages()).length
   }
 
   async function sidecarDigest(path: string): Promise<string> {
@@ -84,6 +105,40 @@ describe('the pack cache', () => {
     expect(offline.note).toMatch(/^digest unknown \(registry .* unreachable/)
     expect(await packCalls()).toBe(2)
     registry = await startTestRegistry()
+  })
+
+  it('packs the digest it resolved, so a tag moving before smolvm pulls it changes nothing', async () => {
+    const ref = `${registry.host}/team/agent:1`
+    registry.tags.set('team/agent:1', D1)
+    await fake.control({ digests: { [ref]: D1 } })
+    const r = await newCache(2000, movingAfterFirstLookup(ref)).ensure(ref)
+    expect(r.entry).toMatchObject({ key: cacheKey(ref, D1), imageRef: ref, digest: D1 })
+    expect(await sidecarDigest(r.entry.sidecar)).toBe(D1)
+    expect(await packImages()).toEqual([`${registry.host}/team/agent@${D1}`])
+  })
+
+  it('with a smolvm that cannot pull by digest, packs the tag and packs again if it moved meanwhile', async () => {
+    const ref = `${registry.host}/team/agent:1`
+    registry.tags.set('team/agent:1', D1)
+    await fake.control({ version: '1.0.4', digests: { [ref]: D1 } })
+    const r = await newCache(2000, movingAfterFirstLookup(ref, '1.0.4')).ensure(ref)
+    expect(r.entry).toMatchObject({ key: cacheKey(ref, D2), imageRef: ref, digest: D2 })
+    expect(await sidecarDigest(r.entry.sidecar)).toBe(D2)
+    expect(await packImages()).toEqual([ref, ref])
+    expect((await cache.list()).entries.map((e) => e.key)).toEqual([r.entry.key])
+    expect((await readdir(dir)).filter((n) => n.startsWith('.tmp-'))).toEqual([])
+
+    // A tag that moves during every pack: given up on, nothing cached.
+    const digests = [D1, D2, D3, D1, D2, D3]
+    const restless = newCache(2000, async () => ({
+      digest: digests.shift() as string,
+      reason: null,
+    }))
+    await expect(restless.ensure(`${registry.host}/team/restless:1`)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    })
+    expect(await packCalls()).toBe(5)
+    expect((await cache.list()).entries.map((e) => e.key)).toEqual([r.entry.key])
   })
 
   it('keys by reference alone, and says so, when the registry cannot be asked', async () => {

@@ -7,9 +7,10 @@ import { RpcError } from '../../../src-shared/rpc/errors'
 import { writeFileAtomic } from '../base/atomic-write'
 import type { Logger } from '../base/logger'
 import type { Smolvm } from '../smolvm/types'
+import { versionAtLeast } from '../smolvm/version'
 import type { DigestAnswer, ResolveDigest } from './digest-resolver'
 import { acquireFileLock, isAlive } from './file-lock'
-import { parseImageRef } from './image-ref'
+import { parseImageRef, pinnedRef, type ImageRef } from './image-ref'
 import { shareAbortable, type SharedTask } from './shared-task'
 
 /** One packed image: `<dir>/<key>/pack` (stub), `pack.smolmachine` (what `--from` takes), `entry.json`. */
@@ -44,13 +45,29 @@ export interface PackCacheOptions {
 const ENTRY_FILE = 'entry.json'
 const STUB = 'pack'
 const TMP_PREFIX = '.tmp-'
+/**
+ * smolvm pulls `repo@sha256:…` from 1.1.0 (commit 1e86d643); before, the
+ * agent's `crane blob repo@sha256:…@<layer>` fails on every such reference.
+ */
+const DIGEST_REFS_SINCE = '1.1.0'
+/** Packs of a tag that kept moving while it was packed, before giving up. */
+const MAX_PACK_ATTEMPTS = 3
+
+/** The tag pointed elsewhere after packing than before: the pack's content is unknown. */
+interface TagMoved {
+  moved: true
+}
 
 /**
  * The pack cache. A pack is keyed by the image reference AND the digest the
  * registry gives for it now, so a moved tag is packed again instead of served
- * stale. Concurrent launches of one image pack it once (in this process: one
- * shared task; across processes: a lock file). A pack is built in a temp dir
- * and renamed into place, so a crash never leaves half an entry.
+ * stale. What is packed is that digest (`repo@sha256:…`), not the tag, so a
+ * tag moving between the lookup and smolvm's pull cannot put other content
+ * under the key; a smolvm too old to pull by digest packs the tag and the
+ * lookup is repeated after it, packing again if the tag moved. Concurrent
+ * launches of one image pack it once (in this process: one shared task;
+ * across processes: a lock file). A pack is built in a temp dir and renamed
+ * into place, so a crash never leaves half an entry.
  */
 export class PackCache {
   private readonly packing = new Map<string, SharedTask<EnsuredPack>>()
@@ -65,28 +82,42 @@ export class PackCache {
   async ensure(imageRef: string, signal?: AbortSignal): Promise<EnsuredPack> {
     const ref = parseImageRef(imageRef)
     if (!ref) throw new RpcError('INVALID_PARAMS', `not an image reference: ${imageRef}`)
-    const answer = await this.shared(
-      this.resolving,
-      ref.canonical,
-      (s) => this.options.resolveDigest(imageRef, s),
-      signal,
-    )
-    const key = cacheKey(ref.canonical, answer.digest)
-    const existing = await this.read(key)
-    if (existing) return { entry: await this.touch(existing), hit: true, note: hitNote(answer) }
-    if (answer.digest === null) {
-      const fallback = (await this.entries())
-        .filter((e) => parseImageRef(e.imageRef)?.canonical === ref.canonical)
-        .pop()
-      if (fallback) {
-        return {
-          entry: await this.touch(fallback),
-          hit: true,
-          note: `digest unknown (${answer.reason}): using the pack of ${fallback.digest ?? 'an unknown digest'} made ${fallback.createdAt}`,
+    for (let attempt = 1; ; attempt++) {
+      const answer = await this.shared(
+        this.resolving,
+        ref.canonical,
+        (s) => this.options.resolveDigest(imageRef, s),
+        signal,
+      )
+      const key = cacheKey(ref.canonical, answer.digest)
+      const existing = await this.read(key)
+      if (existing) return { entry: await this.touch(existing), hit: true, note: hitNote(answer) }
+      if (answer.digest === null) {
+        const fallback = (await this.entries())
+          .filter((e) => parseImageRef(e.imageRef)?.canonical === ref.canonical)
+          .pop()
+        if (fallback) {
+          return {
+            entry: await this.touch(fallback),
+            hit: true,
+            note: `digest unknown (${answer.reason}): using the pack of ${fallback.digest ?? 'an unknown digest'} made ${fallback.createdAt}`,
+          }
         }
       }
+      const packed = await this.shared(
+        this.packing,
+        key,
+        (s) => this.pack(imageRef, ref, key, answer, s),
+        signal,
+      )
+      if (!('moved' in packed)) return packed
+      if (attempt === MAX_PACK_ATTEMPTS) {
+        throw new RpcError(
+          'CONFLICT',
+          `${imageRef} moved to another digest during each of ${attempt} packs: try again once it stops changing`,
+        )
+      }
     }
-    return this.shared(this.packing, key, (s) => this.pack(imageRef, key, answer, s), signal)
   }
 
   async list(): Promise<{ dir: string; entries: CacheEntry[] }> {
@@ -141,10 +172,11 @@ export class PackCache {
 
   private async pack(
     imageRef: string,
+    ref: ImageRef,
     key: string,
     answer: DigestAnswer,
     signal: AbortSignal,
-  ): Promise<EnsuredPack> {
+  ): Promise<EnsuredPack | TagMoved> {
     await mkdir(this.dir, { recursive: true })
     const lock = await acquireFileLock(join(this.dir, '.locks', `${key}.lock`), {
       signal,
@@ -170,18 +202,30 @@ export class PackCache {
       const started = Date.now()
       try {
         const smolvm = await this.options.smolvm()
+        const version = await smolvm.version().catch(() => null)
+        const pinTo = version && versionAtLeast(version, DIGEST_REFS_SINCE) ? answer.digest : null
         const result = await smolvm.packCreate({
-          image: imageRef,
+          image: pinTo ? pinnedRef(ref, pinTo) : imageRef,
           output: join(tmp, STUB),
           signal,
           timeoutMs: this.options.packTimeoutMs ?? 30 * 60_000,
         })
         await stat(result.sidecar)
+        if (!pinTo && answer.digest !== null) {
+          const after = await this.options.resolveDigest(imageRef, signal)
+          if (after.digest === null) {
+            this.options.log.warn(
+              `packed ${imageRef} by tag (smolvm ${version?.raw ?? 'of unknown version'} cannot pull by digest) and could not check it still points at ${answer.digest}: ${after.reason}`,
+            )
+          } else if (after.digest !== answer.digest) {
+            this.options.log.info(
+              `${imageRef} moved from ${answer.digest} to ${after.digest} while it was packed: packing again`,
+            )
+            await rm(tmp, { recursive: true, force: true })
+            return { moved: true }
+          }
+        }
         const now = new Date().toISOString()
-        const version = await smolvm.version().then(
-          (v) => v.raw,
-          () => null,
-        )
         const final = join(this.dir, key)
         const entry: PackEntry = {
           key,
@@ -191,7 +235,7 @@ export class PackCache {
           sidecar: join(final, basename(result.sidecar)),
           createdAt: now,
           lastUsedAt: now,
-          smolvmVersion: version,
+          smolvmVersion: version?.raw ?? null,
         }
         await writeFileAtomic(join(tmp, ENTRY_FILE), JSON.stringify(entry, null, 2))
         await rename(tmp, final)

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { CommandResult } from '../base/exec'
-import { classifySmolvmFailure, isOwnExecFailure, smolvmError } from './errors'
+import {
+  classifySmolvmFailure,
+  isOwnExecFailure,
+  isStreamBroken,
+  smolvmError,
+  streamBrokeError,
+} from './errors'
 
 const result = (
   exitCode: number,
@@ -76,6 +82,50 @@ describe('smolvm error mapping', () => {
       ),
     ).toBe(true)
     expect(isOwnExecFailure(result(124, '\ncommand timed out after 5ms'))).toBe(false)
+  })
+
+  it('tells a broken --stream (lowercase error: and exit 1) from the guest, and only for --stream', () => {
+    const reset =
+      'guest line\nerror: io operation failed: Connection reset by peer (os error 104)\n'
+    expect(isStreamBroken(result(1, reset))).toBe(true)
+    // The line follows whatever the guest left unfinished, a progress bar say.
+    expect(
+      isStreamBroken(result(1, '40%\r80%error: io operation failed: connection closed\n')),
+    ).toBe(true)
+    expect(
+      isStreamBroken(result(1, 'error: agent operation failed: validate frame: frame too large\n')),
+    ).toBe(true)
+    expect(
+      isStreamBroken(
+        result(
+          1,
+          'error: streaming output exceeded 11534336 byte cap; exec terminated (output truncated)\n',
+        ),
+      ),
+    ).toBe(true)
+    // A guest's own lowercase errors, or smolvm's line not at the end, or another exit code.
+    expect(isStreamBroken(result(1, 'error: pathspec x did not match any file(s)\n'))).toBe(false)
+    expect(isStreamBroken(result(1, 'error: io operation failed: x\nguest goes on\n'))).toBe(false)
+    expect(isStreamBroken(result(2, 'error: io operation failed: x\n'))).toBe(false)
+    // Outside the stream printer the same text is the guest's (smolvm says `Error:` there).
+    expect(isOwnExecFailure(result(1, 'error: io operation failed: x\n'))).toBe(false)
+
+    const args = (...flags: string[]) => ({
+      file: '/bin/smolvm',
+      args: ['machine', 'exec', '--name', 'b1', ...flags, '--', 'sh', '-c', 'x --stream'],
+      timeoutMs: 1000,
+    })
+    const broke = streamBrokeError(args('--stream'), result(1, reset))
+    expect(broke).toMatchObject({
+      kind: 'other',
+      code: 'COMMAND_FAILED',
+      message:
+        'smolvm machine exec b1: error: io operation failed: Connection reset by peer (os error 104)',
+    })
+    expect(streamBrokeError(args('--stream'), result(1, 'error: the guest’s own\n'))).toBeNull()
+    // `--stream` only in the guest's argv, or with -i (which smolvm serves without the stream printer).
+    expect(streamBrokeError(args(), result(1, reset))).toBeNull()
+    expect(streamBrokeError(args('-i', '--stream'), result(1, reset))).toBeNull()
   })
 
   it('builds a SmolvmError carrying the masked command, stderr and kind', () => {

@@ -37,6 +37,17 @@ export function isSmolvmError(e: unknown, kind?: SmolvmErrorKind): e is SmolvmEr
 const OWN_ERROR =
   /^Error: (vm not found|vm creation failed|hypervisor not available|invalid vm state|rootfs |storage operation failed|disk not found|mount |invalid mount path|config operation failed|database |command '.*' failed|agent operation failed|kvm |io operation failed)/
 
+/**
+ * What `exec --stream` prints when its stream breaks after the guest started
+ * (ExecEventPrinter, src/cli/machine.rs, every release): `error: <msg>`, then
+ * exit 1. The message is the agent client's own error (an `io operation
+ * failed: …` or `agent operation failed: …` Display) or, from 1.3.8, its
+ * output cap. It directly follows the guest's output, so it may end a line
+ * the guest left unfinished; unanchored for that.
+ */
+const STREAM_BROKE =
+  /error: (io operation failed: |agent operation failed: |streaming output exceeded \d+ byte cap)/
+
 function lastLine(text: string): string {
   return (
     text
@@ -60,6 +71,30 @@ export function isUsageError(r: Pick<CommandResult, 'exitCode' | 'stderr'>): boo
  */
 export function isOwnExecFailure(r: Pick<CommandResult, 'exitCode' | 'stderr'>): boolean {
   return (r.exitCode === 1 && OWN_ERROR.test(lastLine(r.stderr))) || isUsageError(r)
+}
+
+/**
+ * Whether a finished `machine exec --stream` ended because smolvm's stream
+ * broke, not because the guest exited 1. Only for `--stream`: nothing else
+ * prints that line, so elsewhere a guest's own `error: …` stays its result.
+ */
+export function isStreamBroken(r: Pick<CommandResult, 'exitCode' | 'stderr'>): boolean {
+  return r.exitCode === 1 && STREAM_BROKE.test(lastLine(r.stderr))
+}
+
+/**
+ * The error for an `exec --stream` whose stream broke (see isStreamBroken),
+ * else null. With `-i`/`-t` smolvm does not use the stream printer, whatever
+ * `--stream` says.
+ */
+export function streamBrokeError(spec: CommandSpec, result: CommandResult): SmolvmError | null {
+  const end = spec.args.indexOf('--')
+  const own = end === -1 ? spec.args : spec.args.slice(0, end)
+  const streamed =
+    own.includes('--stream') && !own.some((a) => /^(-i|-t|--interactive|--tty)$/.test(a))
+  if (!streamed || !isStreamBroken(result)) return null
+  const at = own.indexOf('--name')
+  return smolvmError(spec, result, `smolvm machine exec${at === -1 ? '' : ` ${own[at + 1]}`}`)
 }
 
 export function classifySmolvmFailure(

@@ -1,6 +1,7 @@
 import { constants } from 'node:os'
 import { execa } from 'execa'
 import type { CommandResult, CommandSpec } from '../base/exec'
+import { streamBrokeError } from './errors'
 import type { StreamingExec } from './types'
 
 /** How much of each stream `done` keeps (the tail: the end of a build log is what explains it). */
@@ -16,8 +17,10 @@ function keepTail(kept: string, chunk: string): string {
  * --stream`). CommandRunner returns only at the end, so this spawns with the
  * same rules: execa, an argv array, the spec's timeout, env and cancel signal.
  * `classify` turns a finished result into the error to reject `done` with, or
- * null when the result is the guest's. `kill()` ends it and resolves `done`
- * with `cancelled: true`. A listener added late first receives the kept tail.
+ * null when the result is the guest's; a `--stream` whose stream broke (exit 1
+ * and smolvm's lowercase `error: …`, which only `--stream` prints) is an
+ * error too. `kill()` ends it and resolves `done` with `cancelled: true`. A
+ * listener added late first receives the kept tail.
  */
 export function startStreamingExec(
   spec: CommandSpec,
@@ -75,7 +78,7 @@ export function startStreamingExec(
       durationMs: performance.now() - started,
     }
     if (killed) return result
-    const error = classify(result)
+    const error = classify(result) ?? streamBrokeError(spec, result)
     if (error) throw error
     return result
   })
