@@ -7,7 +7,7 @@ import { RpcError } from '../../../src-shared/rpc/errors'
 import { writeFileAtomic } from '../base/atomic-write'
 import type { Logger } from '../base/logger'
 import type { Smolvm } from '../smolvm/types'
-import { versionAtLeast } from '../smolvm/version'
+import { smolvmFeatures } from '../smolvm/version'
 import type { DigestAnswer, ResolveDigest } from './digest-resolver'
 import { acquireFileLock, isAlive } from './file-lock'
 import { parseImageRef, pinnedRef, type ImageRef } from './image-ref'
@@ -45,11 +45,6 @@ export interface PackCacheOptions {
 const ENTRY_FILE = 'entry.json'
 const STUB = 'pack'
 const TMP_PREFIX = '.tmp-'
-/**
- * smolvm pulls `repo@sha256:…` from 1.1.0 (commit 1e86d643); before, the
- * agent's `crane blob repo@sha256:…@<layer>` fails on every such reference.
- */
-const DIGEST_REFS_SINCE = '1.1.0'
 /** Packs of a tag that kept moving while it was packed, before giving up. */
 const MAX_PACK_ATTEMPTS = 3
 
@@ -203,7 +198,7 @@ export class PackCache {
       try {
         const smolvm = await this.options.smolvm()
         const version = await smolvm.version().catch(() => null)
-        const pinTo = version && versionAtLeast(version, DIGEST_REFS_SINCE) ? answer.digest : null
+        const pinTo = version && smolvmFeatures(version).pullsByDigest ? answer.digest : null
         const result = await smolvm.packCreate({
           image: pinTo ? pinnedRef(ref, pinTo) : imageRef,
           output: join(tmp, STUB),

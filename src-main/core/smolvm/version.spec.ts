@@ -34,8 +34,11 @@ describe('smolvm version', () => {
       fromKeepsEgressPolicy: false,
       startNeedsSidecar: true,
       deleteWaitsForVmm: false,
+      pullsByDigest: false,
     })
     expect(f('1.0.2').nameFlag).toBe(true)
+    expect(f('1.0.4').pullsByDigest).toBe(false)
+    expect(f('1.1.0').pullsByDigest).toBe(true)
     expect(f('1.7.9').fromKeepsEgressPolicy).toBe(false)
     expect(f('1.8.0').fromKeepsEgressPolicy).toBe(true)
     expect(f('1.7.1').deleteWaitsForVmm).toBe(false)

@@ -36,6 +36,11 @@ export interface SmolvmFeatures {
   startNeedsSidecar: boolean
   /** ≥1.7.2: `delete` refuses to drop the record while the VMM survives (issue #787). */
   deleteWaitsForVmm: boolean
+  /**
+   * ≥1.1.0: `pack create --image repo@sha256:…` pulls by digest (commit 1e86d643);
+   * before, the agent's `crane blob repo@sha256:…@<layer>` fails on every such reference.
+   */
+  pullsByDigest: boolean
 }
 
 export function smolvmFeatures(v: SmolvmVersion): SmolvmFeatures {
@@ -44,5 +49,6 @@ export function smolvmFeatures(v: SmolvmVersion): SmolvmFeatures {
     fromKeepsEgressPolicy: versionAtLeast(v, '1.8.0'),
     startNeedsSidecar: !versionAtLeast(v, '1.0.0'),
     deleteWaitsForVmm: versionAtLeast(v, '1.7.2'),
+    pullsByDigest: versionAtLeast(v, '1.1.0'),
   }
 }
