@@ -13,12 +13,15 @@ export interface CommandSpec {
   env?: Record<string, string>
   /** Values to scrub from anything logged or put in an error. */
   secrets?: readonly string[]
-  input?: string | Buffer
+  /** The child's stdin: text, bytes, or a file streamed from disk (never read into memory). */
+  input?: CommandInput
   cwd?: string
   signal?: AbortSignal
   /** Bytes kept per stream; the rest is dropped (and noted). */
   maxBuffer?: number
 }
+
+export type CommandInput = string | Buffer | { file: string }
 
 export interface CommandResult {
   exitCode: number
@@ -108,8 +111,7 @@ export class CommandRunner {
       timeout: spec.timeoutMs,
       env: spec.env,
       extendEnv: true,
-      input: spec.input,
-      stdin: spec.input === undefined ? 'ignore' : 'pipe',
+      ...stdinOption(spec.input),
       cwd: spec.cwd,
       cancelSignal: spec.signal,
       reject: false,
@@ -169,4 +171,13 @@ const SIGNALS: Record<string, number> = {
 }
 function signalNumber(sig: string): number {
   return SIGNALS[sig] ?? 0
+}
+
+/** execa's stdin options for a `CommandInput`. */
+export function stdinOption(
+  input: CommandInput | undefined,
+): { stdin: 'ignore' } | { stdin: { file: string } } | { input: string | Buffer } {
+  if (input === undefined) return { stdin: 'ignore' }
+  if (typeof input === 'string' || Buffer.isBuffer(input)) return { input }
+  return { stdin: { file: input.file } }
 }

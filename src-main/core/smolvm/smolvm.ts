@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
-import type { CommandResult, CommandRunner, CommandSpec } from '../base/exec'
+import type { CommandInput, CommandResult, CommandRunner, CommandSpec } from '../base/exec'
 import type { Logger } from '../base/logger'
 import {
   cpInArgv,
@@ -68,7 +68,7 @@ const QUIET = { RUST_LOG: 'smolvm=error' }
 interface RunOptions {
   timeoutMs: number
   hostEnv?: Record<string, string>
-  input?: string | Buffer
+  input?: CommandInput
   signal?: AbortSignal
 }
 

@@ -1,6 +1,6 @@
 import { constants } from 'node:os'
 import { execa } from 'execa'
-import type { CommandResult, CommandSpec } from '../base/exec'
+import { stdinOption, type CommandResult, type CommandSpec } from '../base/exec'
 import { streamBrokeError } from './errors'
 import type { StreamingExec } from './types'
 
@@ -36,8 +36,7 @@ export function startStreamingExec(
   const child = execa(spec.file, [...spec.args], {
     env: spec.env,
     extendEnv: true,
-    input: spec.input,
-    stdin: spec.input === undefined ? 'ignore' : 'pipe',
+    ...stdinOption(spec.input),
     cwd: spec.cwd,
     timeout: spec.timeoutMs,
     cancelSignal: spec.signal,

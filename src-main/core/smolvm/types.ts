@@ -1,4 +1,4 @@
-import type { CommandResult } from '../base/exec'
+import type { CommandInput, CommandResult } from '../base/exec'
 
 /**
  * The smolvm wrapper's public surface. The launch code and the reconcile code
@@ -59,7 +59,7 @@ export interface ExecOptions {
   env?: readonly GuestEnvVar[]
   timeoutMs: number
   /** Piped to the guest's stdin (`-i`). */
-  input?: string | Buffer
+  input?: CommandInput
   signal?: AbortSignal
 }
 

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { create as createTar } from 'tar'
 import { RpcError } from '../../../src-shared/rpc/errors'
-import type { CommandResult, CommandRunner } from '../base/exec'
+import type { CommandInput, CommandResult, CommandRunner } from '../base/exec'
 import { versionAtLeast } from '../smolvm/version'
 import type { GuestEnvVar, Smolvm } from '../smolvm/types'
 import { listProjectFiles } from './project-files'
@@ -61,7 +61,8 @@ export async function copyWorkdir(
         ['tar', '-x', '-f', '-'],
         t.workdir,
         'extract the project in the guest',
-        await readFile(archive),
+        // Streamed from disk: a large project never sits in memory whole.
+        { file: archive },
       )
     } else {
       await t.smolvm.cpIn(t.machine, archive, posix.join(t.workdir, GUEST_ARCHIVE_NAME))
@@ -85,7 +86,7 @@ async function guest(
   argv: string[],
   workdir: string,
   what: string,
-  input?: Buffer,
+  input?: CommandInput,
 ): Promise<CommandResult> {
   const r = await t.smolvm.exec(t.machine, argv, {
     workdir,
