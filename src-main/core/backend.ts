@@ -132,6 +132,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       secrets,
       preflight: () => preflight.recent(),
       locksDir: paths.locksDir,
+      bottlesDir: paths.bottlesDir,
     }),
   )
   // Every boot proves its isolation before the bottle is handed over.

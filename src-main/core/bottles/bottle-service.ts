@@ -31,6 +31,7 @@ import type { SubnetAllocator } from '../plan/subnet'
 import type { GuestEnvVar, PtyCommand, Smolvm } from '../smolvm/types'
 import { followBottleLog, readBottleLog } from './bottle-logs'
 import { BottleLocks, type BottleLock } from './bottle-lock'
+import { CapturedLogs } from './log-capture'
 import type { BottleRecord } from './metadata'
 import { observe, type Observation } from './observe'
 import type { RecordKeeper } from './record-keeper'
@@ -72,6 +73,8 @@ export interface BottleServiceOptions {
   preflight: () => Promise<PreflightReport>
   /** Where the per-bottle locks live (the data dir's `locks/`). */
   locksDir: string
+  /** Where the records live (the data dir's `bottles/`): a torn-down bottle's last logs are kept beside its own. */
+  bottlesDir: string
 }
 
 /** What `refresh` saw: each bottle's VM and bundle as smolvm and docker report them now. */
@@ -131,12 +134,14 @@ export class BottleService implements Disposable {
   /** Plugged-in hook sets, oldest first; a later one wins for the hooks it sets. */
   private readonly hookSets: BottleHooks[] = []
   private readonly locks: BottleLocks
+  private readonly captured: CapturedLogs
   readonly onEvent: Event<BottleEvent>
 
   constructor(private readonly o: BottleServiceOptions) {
     this.log = o.logs.logger('bottles')
     this.onEvent = o.keeper.onEvent
     this.locks = new BottleLocks(o.locksDir)
+    this.captured = new CapturedLogs(o.bottlesDir, () => o.secrets.all())
   }
 
   /** Plugs in hooks; disposing unplugs exactly these (in any order). */
@@ -500,6 +505,7 @@ export class BottleService implements Disposable {
         )
       }
       this.secretEnv.delete(id)
+      await this.captured.remove(id)
       await this.o.keeper.remove(id)
     } finally {
       await lock.release()
@@ -880,12 +886,18 @@ export class BottleService implements Disposable {
       smolvm: this.o.smolvm,
       docker: this.o.docker,
       log: this.log,
+      captured: this.captured,
       onNetworkGone: (name: string) => this.o.subnets.release(name.replace(/^claude-bottle-/, '')),
     }
   }
 
   private logTools() {
-    return { logs: this.o.logs, docker: this.o.docker, smolvm: this.o.smolvm }
+    return {
+      logs: this.o.logs,
+      docker: this.o.docker,
+      smolvm: this.o.smolvm,
+      captured: this.captured,
+    }
   }
 }
 

@@ -8,7 +8,8 @@ const TEMP_GRACE_MS = 60_000
 
 /**
  * Files in the bottles dir that are no bottle: records this version cannot
- * read, and temp files an interrupted atomic write left behind.
+ * read, logs kept for a record that is gone, and temp files an interrupted
+ * atomic write left behind.
  */
 export async function findMetadataOrphans(dir: string, now = Date.now()): Promise<Orphan[]> {
   let names: string[]
@@ -25,6 +26,13 @@ export async function findMetadataOrphans(dir: string, now = Date.now()): Promis
       const s = await stat(path).catch(() => null)
       if (s?.isFile() && now - s.mtimeMs > TEMP_GRACE_MS)
         orphans.push(metadataOrphan(name, 'temporary file an interrupted write left behind'))
+      continue
+    }
+    // Logs kept at teardown (bottles/log-capture.ts) live as long as their record.
+    if (name.endsWith('.logs') && !name.startsWith('.')) {
+      const record = join(dir, `${name.slice(0, -5)}.json`)
+      if (!(await stat(record).catch(() => null)))
+        orphans.push(metadataOrphan(name, 'logs kept for a bottle whose record is gone'))
       continue
     }
     if (!name.endsWith('.json') || name.startsWith('.')) continue
@@ -57,4 +65,6 @@ export async function removeMetadataOrphan(dir: string, name: string): Promise<v
   if (name.includes('/') || name === '..' || name === '.')
     throw new Error(`not a file of ${dir}: ${name}`)
   await rm(join(dir, name), { force: true })
+  // An unreadable record's kept logs go with it.
+  if (name.endsWith('.json')) await rm(join(dir, `${name.slice(0, -5)}.logs`), { force: true })
 }
