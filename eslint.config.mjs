@@ -8,15 +8,17 @@ import globals from 'globals'
 import { builtinModules } from 'node:module'
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+/** Any `node:` specifier, or a bare builtin name or subpath (fs, fs/promises). */
+const nodeBuiltinRe = `/^(node:|(${builtinModules.filter((m) => !m.includes('/')).join('|')})([/]|$))/`
 
 const noElectron = {
   name: 'electron',
   message: 'Only src-main/electron/ may import electron (keep decisions in pure modules).',
 }
-const noNode = nodeBuiltins.map((name) => ({
-  name,
-  message: 'This layer runs in a browser/sandbox: no Node builtins.',
-}))
+const noNodeMessage = 'This layer runs in a browser/sandbox: no Node builtins.'
+const noNode = nodeBuiltins.map((name) => ({ name, message: noNodeMessage }))
+/** node:test, node:sqlite, … are not in builtinModules. */
+const noNodeScheme = { regex: '^node:', message: noNodeMessage }
 const noMainFromUi = {
   group: ['**/src-main/**', '**/src-main'],
   message: 'The renderer and shared code never import main-process code; use the RPC contract.',
@@ -34,11 +36,37 @@ const noDynamicElectron = [
   },
 ]
 
-/** @param {object} opts */
-const restrict = ({ paths = [], patterns = [], electron = true }) => ({
-  'no-restricted-imports': ['error', { paths, patterns }],
-  ...(electron ? { 'no-restricted-syntax': ['error', ...noDynamicElectron] } : {}),
-})
+/** import('node:fs') and require('fs') slip past no-restricted-imports too. */
+const noDynamicNode = [
+  { selector: `ImportExpression[source.value=${nodeBuiltinRe}]`, message: noNodeMessage },
+  {
+    selector: `CallExpression[callee.name='require'][arguments.0.value=${nodeBuiltinRe}]`,
+    message: noNodeMessage,
+  },
+]
+
+/** Node's own globals; the renderer has none (no-undef is off for TypeScript, so name them). */
+const noNodeGlobals = [
+  'process',
+  'Buffer',
+  'require',
+  'module',
+  'exports',
+  '__dirname',
+  '__filename',
+  'global',
+  'setImmediate',
+  'clearImmediate',
+].map((name) => ({ name, message: 'The renderer runs in a browser: no Node globals.' }))
+
+/** @param {{ paths?: object[], patterns?: object[], electron?: boolean, node?: boolean }} opts */
+const restrict = ({ paths = [], patterns = [], electron = true, node = false }) => {
+  const syntax = [...(electron ? noDynamicElectron : []), ...(node ? noDynamicNode : [])]
+  return {
+    'no-restricted-imports': ['error', { paths, patterns }],
+    ...(syntax.length ? { 'no-restricted-syntax': ['error', ...syntax] } : {}),
+  }
+}
 
 export default tseslint.config(
   {
@@ -56,7 +84,15 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Code that runs in the page gets browser globals (below), never Node's.
+    ignores: ['src-renderer/**', 'src-shared/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -124,8 +160,10 @@ export default tseslint.config(
   {
     files: ['src-shared/**/*.ts'],
     rules: restrict({
+      node: true,
       paths: [noElectron, ...noNode],
       patterns: [
+        noNodeScheme,
         noMainFromUi,
         {
           group: ['**/src-renderer/**', '**/src-preload/**'],
@@ -142,8 +180,10 @@ export default tseslint.config(
     files: ['src-preload/**/*.ts'],
     rules: restrict({
       electron: false,
+      node: true,
       paths: noNode,
       patterns: [
+        noNodeScheme,
         noMainFromUi,
         { group: ['**/src-renderer/**'], message: 'The preload stays tiny.' },
       ],
@@ -155,9 +195,12 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
+      'no-restricted-globals': ['error', ...noNodeGlobals],
       ...restrict({
+        node: true,
         paths: [noElectron, ...noNode],
         patterns: [
+          noNodeScheme,
           noMainFromUi,
           { group: ['**/src-preload/**'], message: 'Use window.botBottle through the RPC client.' },
         ],

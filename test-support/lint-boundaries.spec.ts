@@ -11,7 +11,12 @@ const eslint = new ESLint({ cwd: join(__dirname, '..') })
 async function restrictedImports(code: string, filePath: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(__dirname, '..', filePath) })
   return (result?.messages ?? [])
-    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+    .filter(
+      (m) =>
+        m.ruleId === 'no-restricted-imports' ||
+        m.ruleId === 'no-restricted-syntax' ||
+        m.ruleId === 'no-restricted-globals',
+    )
     .map((m) => m.message)
 }
 
@@ -97,6 +102,30 @@ describe('lint boundaries', () => {
       "import { exec } from 'child_process'\nexport const y = exec\n",
       'src-preload/fixture.ts',
     ],
+    ...(['src-renderer/src/fixture.ts', 'src-shared/fixture.ts', 'src-preload/fixture.ts'].flatMap(
+      (path) => [
+        [`${path}: import('node:fs')`, "export const l = () => import('node:fs')\n", path],
+        [`${path}: import('fs')`, "export const l = () => import('fs')\n", path],
+        [`${path}: import('fs/promises')`, "export const l = () => import('fs/promises')\n", path],
+        [`${path}: import('node:test')`, "export const l = () => import('node:test')\n", path],
+        [
+          `${path}: require('child_process')`,
+          "export const c: unknown = require('child_process')\n",
+          path,
+        ],
+        [`${path}: static 'node:sqlite'`, "import 'node:sqlite'\n", path],
+      ],
+    ) as [string, string, string][]),
+    [
+      'renderer reading process.env',
+      'export const e = process.env.HOME\n',
+      'src-renderer/src/fixture.ts',
+    ],
+    [
+      'renderer using Buffer',
+      "export const b = Buffer.from('x')\n",
+      'src-renderer/src/fixture.tsx',
+    ],
   ])('fails %s', async (_name, code, path) => {
     expect(await restrictedImports(code, path)).not.toEqual([])
   })
@@ -116,6 +145,26 @@ describe('lint boundaries', () => {
       'core importing node builtins',
       "import { join } from 'node:path'\nexport const x = join\n",
       'src-main/core/fixture.ts',
+    ],
+    [
+      'renderer importing an npm package dynamically',
+      "export const l = () => import('zustand')\n",
+      'src-renderer/src/fixture.ts',
+    ],
+    [
+      'renderer importing a package named like a builtin prefix',
+      "export const l = () => import('pathe')\n",
+      'src-renderer/src/fixture.ts',
+    ],
+    [
+      'core importing node builtins dynamically',
+      "export const l = () => import('node:fs')\n",
+      'src-main/core/fixture.ts',
+    ],
+    [
+      'renderer using browser globals',
+      'export const w = window.location.href + String(globalThis.crypto)\n',
+      'src-renderer/src/fixture.ts',
     ],
     [
       'renderer importing the shared contract',

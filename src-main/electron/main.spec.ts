@@ -5,9 +5,24 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { IPC_CHANNEL } from '../../src-shared/rpc/transport'
 import { TEST_HOOKS_GLOBAL, type ShellTestHooks } from '../shell/test-hooks'
 import type { MenuEntry } from '../shell/tray-menu'
+import { APP_ID } from '../shell/app-identity'
 import { app, fake, ipcMain, session } from './fake-electron'
+import type * as PlatformPresence from './platform-presence'
+import { presentAsMenuBarApp, wasOpenedAtLogin } from './platform-presence'
 
 vi.mock('electron', () => import('./fake-electron'))
+/** The platform main passes to the per-platform setup (the real one runs too). */
+const presented = vi.hoisted(() => [] as string[])
+vi.mock('./platform-presence', async (importOriginal) => {
+  const real = await importOriginal<typeof PlatformPresence>()
+  return {
+    ...real,
+    presentAsMenuBarApp: (platform: NodeJS.Platform) => {
+      presented.push(platform)
+      real.presentAsMenuBarApp(platform)
+    },
+  }
+})
 
 // The whole entry on a fake Electron and the real backend (fake smolvm, a
 // temp BOT_BOTTLE_HOME): what is installed before ready, what ready builds,
@@ -64,6 +79,11 @@ describe('electron main', () => {
     expect(ipcMain.listenerCount(IPC_CHANNEL)).toBe(1)
     expect(fake.loads).toEqual(['bot-bottle://app/index.html'])
     expect(fake.trays).toHaveLength(1)
+    // This host's platform (Linux here): no Dock to hide, no AppUserModelID.
+    expect(presented).toEqual([process.platform])
+    if (process.platform === 'linux') {
+      expect(fake.calls.filter((c) => /dock|AppUserModelId/.test(c))).toEqual([])
+    }
   })
 
   it('shows the running dashboard when started again', () => {
@@ -83,5 +103,27 @@ describe('electron main', () => {
     // The window may now close for real.
     fake.windows[0]!.close()
     expect(fake.windows[0]!.destroyed).toBe(true)
+  })
+
+  it('hides the Dock icon on macOS and sets the AppUserModelID on Windows, nothing on Linux', () => {
+    const platformCalls = (platform: NodeJS.Platform): string[] => {
+      fake.calls = []
+      presentAsMenuBarApp(platform)
+      return fake.calls
+    }
+    expect(platformCalls('darwin')).toEqual(['dock.hide'])
+    expect(platformCalls('win32')).toEqual([`setAppUserModelId ${APP_ID}`])
+    expect(platformCalls('linux')).toEqual([])
+  })
+
+  it('asks macOS only whether it was opened at login', () => {
+    const settings = vi
+      .spyOn(app, 'getLoginItemSettings')
+      .mockReturnValue({ openAtLogin: true, wasOpenedAtLogin: true })
+    expect(wasOpenedAtLogin('darwin')).toBe(true)
+    expect(wasOpenedAtLogin('linux')).toBe(false)
+    expect(wasOpenedAtLogin('win32')).toBe(false)
+    expect(settings).toHaveBeenCalledOnce()
+    settings.mockRestore()
   })
 })

@@ -13,7 +13,7 @@ import { createBackend, type Backend } from '../core/backend'
 import { serveLocalEndpoint } from '../local/local-endpoint'
 import { createHandlers } from '../rpc/handlers'
 import { RpcServer } from '../rpc/server'
-import { APP_ID, resourcesDir } from '../shell/app-identity'
+import { resourcesDir } from '../shell/app-identity'
 import { startedHidden } from '../shell/autostart'
 import { decideOsQuit } from '../shell/os-quit'
 import { APP_ORIGIN, externalUrlToOpen, originOf } from '../shell/security-policy'
@@ -22,6 +22,7 @@ import { handleAppProtocol, registerAppScheme } from './app-protocol'
 import { DesktopShell } from './desktop-shell'
 import { pickFolder } from './native-dialogs'
 import { serveRpcOverIpc } from './ipc-transport'
+import { presentAsMenuBarApp, wasOpenedAtLogin } from './platform-presence'
 import { SecurityRestrictions } from './security-restrictions'
 
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
@@ -88,8 +89,7 @@ if (!app.requestSingleInstanceLock()) {
 
   const start = async (): Promise<void> => {
     await app.whenReady()
-    if (process.platform === 'darwin') app.dock?.hide()
-    if (process.platform === 'win32') app.setAppUserModelId(APP_ID)
+    presentAsMenuBarApp(process.platform)
     handleAppProtocol(join(__dirname, '..', 'renderer'))
 
     const resources = resourcesDir({ isPackaged: app.isPackaged, appPath: app.getAppPath() })
@@ -157,9 +157,7 @@ if (!app.requestSingleInstanceLock()) {
     if (testHooksEnabled(process.env, app.isPackaged)) {
       Object.assign(globalThis, { [TEST_HOOKS_GLOBAL]: shellDesktop.testHooks() })
     }
-    const wasOpenedAtLogin =
-      process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin
-    shellDesktop.start(!startedHidden(process.argv, wasOpenedAtLogin))
+    shellDesktop.start(!startedHidden(process.argv, wasOpenedAtLogin(process.platform)))
   }
 
   start().catch((e: Error) => {

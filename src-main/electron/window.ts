@@ -59,6 +59,7 @@ export class DashboardWindow {
   private create(url: string): BrowserWindow {
     const win = new BrowserWindow(
       mainWindowOptions({
+        platform: process.platform,
         preloadPath: join(__dirname, '..', 'preload', 'index.js'),
         devTools: this.o.devTools,
         dark: nativeTheme.shouldUseDarkColors,

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { LINUX_EXECUTABLE_NAME } from './app-identity'
 import {
   autostartDesktopEntry,
   autostartPath,
@@ -76,11 +80,20 @@ describe('start at login', () => {
       'Name=Bot Bottle',
       'Comment=Run Claude Code agents in sandboxed microVMs from your menu bar',
       'Exec="/opt/Bot Bottle/bot-bottle" --hidden',
-      'Icon=bot-bottle',
+      'Icon=bot-bottle-desktop',
       'Terminal=false',
       'X-GNOME-Autostart-enabled=true',
       '',
     ])
+  })
+
+  it('names the icon the deb installs: electron-builder names it after the executable', () => {
+    const builder = parse(
+      readFileSync(join(__dirname, '..', '..', 'electron-builder.yml'), 'utf8'),
+    ) as { linux: { executableName: string } }
+    expect(builder.linux.executableName).toBe(LINUX_EXECUTABLE_NAME)
+    const entry = autostartDesktopEntry({ file: '/usr/bin/bot-bottle-desktop', args: [] })
+    expect(entry).toContain(`\nIcon=${builder.linux.executableName}\n`)
   })
 
   it('puts the entry under XDG_CONFIG_HOME, else ~/.config', () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { LINUX_EXECUTABLE_NAME } from './app-identity'
 
 /**
  * "Start at login": a login item on macOS and Windows, an XDG autostart
@@ -50,7 +51,8 @@ export function autostartDesktopEntry(cmd: LaunchCommand): string {
     'Name=Bot Bottle',
     'Comment=Run Claude Code agents in sandboxed microVMs from your menu bar',
     `Exec=${[cmd.file, ...cmd.args].map(execArg).join(' ')}`,
-    'Icon=bot-bottle',
+    // The icon the package installed (a theme icon name, not a path).
+    `Icon=${LINUX_EXECUTABLE_NAME}`,
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',
     '',

@@ -213,7 +213,7 @@ describe('tray menu: bottles', () => {
     expect(items[2]).toEqual({ kind: 'label', label: 'Stopping…' })
   })
 
-  it('keeps 50 bottles to a readable menu that points at the dashboard', () => {
+  it('keeps 50 bottles to a readable menu, the rest under More Bottles', () => {
     const bottles: Bottle[] = Array.from({ length: 50 }, (_, i) =>
       makeBottle({
         id: `b-${i}`,
@@ -222,7 +222,7 @@ describe('tray menu: bottles', () => {
       }),
     )
     const menu = buildTrayMenu(input({ bottles }))
-    const rows = menu.filter((e) => e.kind === 'submenu' && e.label !== 'New Bottle')
+    const rows = menu.filter((e) => e.kind === 'submenu' && /^[●○✕◐◌] /.test(e.label))
     expect(rows).toHaveLength(MAX_BOTTLE_ENTRIES)
     // All five failures make the cut, newest first.
     expect(
@@ -231,11 +231,40 @@ describe('tray menu: bottles', () => {
         .every((l) => l.startsWith('✕')),
     ).toBe(true)
     expect(labels(rows)[0]).toContain('b-40')
-    expect(actionOf(menu, `${50 - MAX_BOTTLE_ENTRIES} more in the Dashboard…`)).toEqual({
-      type: 'open-dashboard',
-      route: { view: 'home' },
-    })
+    expect(labels(menu)[MAX_BOTTLE_ENTRIES + 1]).toBe(`More Bottles (${50 - MAX_BOTTLE_ENTRIES})`)
+    const more = submenu(menu, /^More Bottles/)
+    expect(more).toHaveLength(50 - MAX_BOTTLE_ENTRIES)
+    // Same rows, same per-bottle entries, continuing the order of the top level.
+    expect(more.every((e) => e.kind === 'submenu' && /^[●○] /.test(e.label))).toBe(true)
+    // Oldest stopped bottle last.
+    const last = bottles.find((b) => b.id === 'b-3')!
+    const alone = buildTrayMenu(input({ bottles: [last] }))
+    expect(more.at(-1)).toEqual(alone.find((e) => e.kind === 'submenu' && e.label.includes('b-3')))
     expect(menu[0]).toEqual({ kind: 'label', label: '30 running · 5 failed' })
+  })
+
+  it('lets every bottle be stopped or removed from the tray, however many there are', () => {
+    const bottles = Array.from({ length: 40 }, (_, i) =>
+      makeBottle({ id: `r-${i}`, state: i % 2 ? 'running' : 'stopped' }),
+    )
+    const menu = buildTrayMenu(input({ bottles }))
+    const ids = (type: TrayAction['type']) =>
+      new Set(
+        findActions(menu, (a) => a.type === type).map((x) =>
+          'bottleId' in x.action ? x.action.bottleId : '',
+        ),
+      )
+    expect(ids('stop')).toEqual(
+      new Set(bottles.filter((b) => b.state === 'running').map((b) => b.id)),
+    )
+    expect(ids('remove')).toEqual(new Set(bottles.map((b) => b.id)))
+  })
+
+  it('needs no More Bottles submenu up to the limit', () => {
+    const bottles = Array.from({ length: MAX_BOTTLE_ENTRIES }, (_, i) =>
+      makeBottle({ id: `n-${i}` }),
+    )
+    expect(labels(buildTrayMenu(input({ bottles }))).some((l) => l.startsWith('More'))).toBe(false)
   })
 
   it('truncates long agent names and paths', () => {

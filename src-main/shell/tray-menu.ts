@@ -47,7 +47,7 @@ export interface TrayMenuInput {
   quitProgress: string | null
 }
 
-/** More bottles than this are left to the dashboard ("… N more"). */
+/** Bottles listed at the top level; the rest go in a "More Bottles" submenu. */
 export const MAX_BOTTLE_ENTRIES = 12
 const MAX_RECENT_FOLDERS = 8
 const AGENT_CHARS = 16
@@ -239,14 +239,20 @@ export function buildTrayMenu(input: TrayMenuInput): MenuEntry[] {
   }
 
   const sorted = sortBottles(input.bottles)
-  const bottles: MenuEntry[] = sorted.slice(0, MAX_BOTTLE_ENTRIES).map((b) => ({
+  const row = (b: Bottle): MenuEntry => ({
     kind: 'submenu',
     label: label(bottleLabel(b, input.home, input.now), p),
     entries: bottleEntries(b, input.sessions, p),
-  }))
-  const hidden = sorted.length - MAX_BOTTLE_ENTRIES
-  if (hidden > 0) {
-    bottles.push(action(`${hidden} more in the Dashboard…`, openAt({ view: 'home' }), p))
+  })
+  const bottles = sorted.slice(0, MAX_BOTTLE_ENTRIES).map(row)
+  // Every bottle stays reachable (stop, remove) from the tray, the rest one level down.
+  const overflow = sorted.slice(MAX_BOTTLE_ENTRIES)
+  if (overflow.length > 0) {
+    bottles.push({
+      kind: 'submenu',
+      label: `More Bottles (${overflow.length})`,
+      entries: overflow.map(row),
+    })
   }
 
   const newBottle: MenuEntry = {

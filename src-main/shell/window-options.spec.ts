@@ -6,6 +6,7 @@ import { mainWindowOptions } from './window-options'
 
 describe('main window options', () => {
   const opts = mainWindowOptions({
+    platform: 'linux',
     preloadPath: '/app/out/preload/index.js',
     devTools: false,
     dark: false,
@@ -32,8 +33,13 @@ describe('main window options', () => {
   it('sets a window icon only where given (Linux)', () => {
     expect(opts).not.toHaveProperty('icon')
     expect(
-      mainWindowOptions({ preloadPath: '/p.js', devTools: false, dark: false, icon: '/r/icon.png' })
-        .icon,
+      mainWindowOptions({
+        platform: 'linux',
+        preloadPath: '/p.js',
+        devTools: false,
+        dark: false,
+        icon: '/r/icon.png',
+      }).icon,
     ).toBe('/r/icon.png')
   })
 
@@ -46,10 +52,29 @@ describe('main window options', () => {
     expect(opts.webPreferences.preload).toBe('/app/out/preload/index.js')
   })
 
-  it('refuses a relative preload path', () => {
-    expect(() =>
-      mainWindowOptions({ preloadPath: 'preload.js', devTools: false, dark: true }),
-    ).toThrow(/absolute/)
+  const preloadOn = (platform: NodeJS.Platform, preloadPath: string): string =>
+    mainWindowOptions({ platform, preloadPath, devTools: false, dark: true }).webPreferences.preload
+
+  it('takes an absolute preload path on macOS and Linux, refuses a relative one', () => {
+    for (const platform of ['darwin', 'linux'] as const) {
+      expect(preloadOn(platform, '/Applications/Bot Bottle.app/preload/index.js')).toBe(
+        '/Applications/Bot Bottle.app/preload/index.js',
+      )
+      for (const relative of ['preload.js', './out/preload.js', 'C:\\app\\preload.js']) {
+        expect(() => preloadOn(platform, relative)).toThrow(/absolute/)
+      }
+    }
+  })
+
+  it('takes Windows drive and UNC paths on Windows, refuses a relative one', () => {
+    const win = 'C:\\Program Files\\Bot Bottle\\resources\\app.asar\\out\\preload\\index.js'
+    expect(preloadOn('win32', win)).toBe(win)
+    expect(preloadOn('win32', '\\\\server\\share\\preload.js')).toBe(
+      '\\\\server\\share\\preload.js',
+    )
+    for (const relative of ['preload.js', 'out\\preload.js', 'C:preload.js']) {
+      expect(() => preloadOn('win32', relative)).toThrow(/absolute/)
+    }
   })
 })
 

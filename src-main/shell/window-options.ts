@@ -1,3 +1,5 @@
+import { posix, win32 } from 'node:path'
+
 /**
  * The main window's options, as a pure function so every security-relevant
  * value is unit-tested without Electron (the adapter passes this object to
@@ -38,12 +40,15 @@ export interface MainWindowOptions {
 }
 
 export function mainWindowOptions(input: {
+  /** Whose path rules preloadPath follows (C:\… on Windows). */
+  platform: NodeJS.Platform
   preloadPath: string
   devTools: boolean
   dark: boolean
   icon?: string
 }): MainWindowOptions {
-  if (!input.preloadPath.startsWith('/')) throw new Error('preloadPath must be absolute')
+  const path = input.platform === 'win32' ? win32 : posix
+  if (!path.isAbsolute(input.preloadPath)) throw new Error('preloadPath must be absolute')
   return {
     width: 1200,
     height: 800,
