@@ -238,13 +238,14 @@ class SmolvmCli implements Smolvm {
     name: string,
     hostPath: string,
     guestPath: string,
-    options?: { timeoutMs?: number },
+    options?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<void> {
     await this.runOk(
       cpInArgv(name, hostPath, guestPath),
       `smolvm machine cp ${hostPath} → ${name}:${guestPath}`,
       {
         timeoutMs: options?.timeoutMs ?? SMOLVM_TIMEOUTS.cp,
+        signal: options?.signal,
       },
     )
   }
@@ -253,13 +254,14 @@ class SmolvmCli implements Smolvm {
     name: string,
     guestPath: string,
     hostPath: string,
-    options?: { timeoutMs?: number },
+    options?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<void> {
     await this.runOk(
       cpOutArgv(name, guestPath, hostPath),
       `smolvm machine cp ${name}:${guestPath} → ${hostPath}`,
       {
         timeoutMs: options?.timeoutMs ?? SMOLVM_TIMEOUTS.cp,
+        signal: options?.signal,
       },
     )
   }

@@ -116,13 +116,13 @@ export interface Smolvm {
     name: string,
     hostPath: string,
     guestPath: string,
-    options?: { timeoutMs?: number },
+    options?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<void>
   cpOut(
     name: string,
     guestPath: string,
     hostPath: string,
-    options?: { timeoutMs?: number },
+    options?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<void>
   dataDir(name: string): Promise<string>
   /** The interactive session command line, for node-pty. */

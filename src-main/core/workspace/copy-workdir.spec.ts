@@ -128,6 +128,21 @@ describe('copyWorkdir into the fake smolvm guest', () => {
     })
   }
 
+  it('smolvm 1.8.0: a cancel stops the archive copy at once', async () => {
+    await tree(project, { 'a.txt': 'A' })
+    const { smolvm } = await machine('1.8.0')
+    await fake.control({ latencyMs: { 'machine.cp': 30_000 } })
+    const target = { smolvm, machine: 'copy-test', workdir: '/workspace' }
+    await ensureGuestDir(target)
+    const controller = new AbortController()
+    const copying = copyWorkdir(project, { ...target, runner, signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('cancelled by the user')), 500)
+    const started = Date.now()
+    await expect(copying).rejects.toMatchObject({ code: 'CANCELLED' })
+    // Not the cp's 30 s: the cancel ended it.
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
   it('copies an empty project (nothing to archive) without failing', async () => {
     const { smolvm } = await machine('1.9.3')
     const target = { smolvm, machine: 'copy-test', workdir: '/workspace' }

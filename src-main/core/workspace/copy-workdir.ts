@@ -65,7 +65,9 @@ export async function copyWorkdir(
         { file: archive },
       )
     } else {
-      await t.smolvm.cpIn(t.machine, archive, posix.join(t.workdir, GUEST_ARCHIVE_NAME))
+      await t.smolvm.cpIn(t.machine, archive, posix.join(t.workdir, GUEST_ARCHIVE_NAME), {
+        signal: t.signal,
+      })
       t.signal?.throwIfAborted()
       await guest(
         t,
