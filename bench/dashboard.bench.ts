@@ -9,15 +9,28 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test-support/prereqs'
 import type { BenchContext, BenchFigure } from './types'
 
 /**
- * Dashboard responsiveness with 100 bottles in the list: the time from a
- * `bottles.events` state change reaching the page (the WebSocket message) to
- * the changed row's badge in the DOM (MutationObserver), and to the next
- * frame after it (requestAnimationFrame, i.e. painted). Goal: p95 < 16 ms.
+ * Dashboard responsiveness with 100 bottles in the list: from a
+ * `bottles.events` state change reaching the page (t0, the WebSocket message)
+ * to the rendered change. Goal: p95 < 16 ms, one frame.
+ *
+ * Stamps per event: t1, the changed row's badge is in the DOM
+ * (MutationObserver); the frame that paints it: its start (the
+ * requestAnimationFrame timestamp, the display refresh it belongs to) and t2,
+ * its rendering done (a message posted from its requestAnimationFrame runs once
+ * the frame's style, layout and paint are). Figures:
+ * - event → painted, wall clock (t2 − t0): what the eye sees; it includes the
+ *   wait for the display's next refresh, up to 16.7 ms at 60 Hz whatever the
+ *   page does (information);
+ * - event → painted, less that wait (t2 − t0 − idle, idle being the time the
+ *   change sat in the DOM before its frame began): the page's own time to a
+ *   rendered change, judged against the goal;
+ * - event → DOM (t1 − t0), information.
  *
  * Real transport and renderer: the built dashboard (out/renderer) served by
  * the serve-mode HTTP/WebSocket server, an in-process RpcServer whose
- * bottles.events handler is the harness (a snapshot of 100, then one upsert
- * at a time, each waited for before the next).
+ * bottles.events handler is the harness (a snapshot of 100 running bottles,
+ * then one upsert at a time, each waited for before the next: a bottle goes
+ * stopping, then running again, through the list).
  */
 
 const BOTTLES = 100
@@ -27,9 +40,11 @@ const SAMPLES = 400
 interface Timing {
   /** The WebSocket message carrying the event, page clock. */
   t0: number
-  /** The row's badge shows the new state. */
+  /** The row's badge shows the new state (DOM). */
   t1: number
-  /** The frame after that. */
+  /** The start of the frame that paints it (its requestAnimationFrame timestamp). */
+  frame: number
+  /** That frame's rendering is done. */
   t2: number
 }
 
@@ -68,10 +83,11 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     ctx.log(`snapshot of ${BOTTLES} bottles rendered in ${(snap.t1 - snap.t0).toFixed(1)} ms`)
 
     const toDom: number[] = []
-    const toFrame: number[] = []
+    const toPaint: number[] = []
+    const toPaintLessWait: number[] = []
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
-      // Spread the changes over the list; alternate states so each is a real change.
-      const b = bottles[(i * 37) % BOTTLES]!
+      // Pairs over the list: a bottle goes stopping, then running again (one transition at a time, as in use).
+      const b = bottles[(Math.floor(i / 2) * 37) % BOTTLES]!
       const next: BottleState = b.state === 'running' ? 'stopping' : 'running'
       await arm(page, b.id, next)
       const changed = { ...b, state: next }
@@ -80,32 +96,45 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       const t = await page.evaluate(() => (window as unknown as BenchWindow).__bench.done!)
       if (i >= WARMUP) {
         toDom.push(t.t1 - t.t0)
-        toFrame.push(t.t2 - t.t0)
+        toPaint.push(t.t2 - t.t0)
+        toPaintLessWait.push(t.t2 - t.t0 - Math.max(0, t.frame - t.t1))
       }
     }
-    toDom.sort((a, b) => a - b)
-    toFrame.sort((a, b) => a - b)
-    const p = (xs: number[], q: number): number =>
-      xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
+    const p = quantile
+    const paint = 'WebSocket message → the frame painting the changed badge, wall clock'
+    const own = `${paint}, less the wait for that frame to begin (the display refresh)`
+    const dom = 'WebSocket message → the changed badge in the DOM, before layout and paint'
     ctx.log(
-      `event → DOM p50 ${p(toDom, 0.5).toFixed(2)} p95 ${p(toDom, 0.95).toFixed(2)} p99 ${p(toDom, 0.99).toFixed(2)} ms; ` +
-        `→ next frame p95 ${p(toFrame, 0.95).toFixed(2)} ms`,
+      `event → painted p50 ${p(toPaint, 0.5).toFixed(2)} p95 ${p(toPaint, 0.95).toFixed(2)} ms; ` +
+        `less the refresh wait p50 ${p(toPaintLessWait, 0.5).toFixed(2)} p95 ${p(toPaintLessWait, 0.95).toFixed(2)} ms; ` +
+        `→ DOM p95 ${p(toDom, 0.95).toFixed(2)} ms`,
     )
-    const goal = p(toDom, 0.95)
+    const judged = p(toPaintLessWait, 0.95)
     return [
-      { name: 'state_event_to_dom_p50_ms', value: p(toDom, 0.5), unit: 'ms' },
       {
-        name: 'state_event_to_dom_p95_ms',
-        value: goal,
+        name: 'state_to_paint_own_p95_ms',
+        value: judged,
         unit: 'ms',
         goal: '< 16',
-        pass: goal < 16,
-        note: `${SAMPLES} events, ${BOTTLES} bottles listed`,
+        pass: judged < 16,
+        note: `${own}; ${SAMPLES} events, ${BOTTLES} bottles listed`,
       },
-      { name: 'state_event_to_dom_p99_ms', value: p(toDom, 0.99), unit: 'ms' },
-      { name: 'state_event_to_frame_p50_ms', value: p(toFrame, 0.5), unit: 'ms' },
-      { name: 'state_event_to_frame_p95_ms', value: p(toFrame, 0.95), unit: 'ms' },
-      { name: 'state_event_to_frame_p99_ms', value: p(toFrame, 0.99), unit: 'ms' },
+      {
+        name: 'state_to_paint_own_p50_ms',
+        value: p(toPaintLessWait, 0.5),
+        unit: 'ms',
+        note: own,
+      },
+      { name: 'state_to_paint_wall_p50_ms', value: p(toPaint, 0.5), unit: 'ms', note: paint },
+      {
+        name: 'state_to_paint_wall_p95_ms',
+        value: p(toPaint, 0.95),
+        unit: 'ms',
+        note: `${paint}; includes up to one refresh interval (16.7 ms at 60 Hz) of waiting`,
+      },
+      { name: 'state_to_paint_wall_p99_ms', value: p(toPaint, 0.99), unit: 'ms', note: paint },
+      { name: 'state_to_dom_p50_ms', value: p(toDom, 0.5), unit: 'ms', note: dom },
+      { name: 'state_to_dom_p95_ms', value: p(toDom, 0.95), unit: 'ms', note: dom },
       { name: 'snapshot_100_to_dom_ms', value: snap.t1 - snap.t0, unit: 'ms' },
     ]
   } finally {
@@ -163,7 +192,13 @@ async function arm(page: Page, id: string, state: string): Promise<void> {
           const t1 = performance.now()
           mo.disconnect()
           b.armed = false
-          requestAnimationFrame(() => resolve({ t0: b.t0, t1, t2: performance.now() }))
+          // rAF runs before the frame's style, layout and paint; a message posted from it is
+          // handled once that frame is done.
+          requestAnimationFrame((frame) => {
+            const ch = new MessageChannel()
+            ch.port1.onmessage = () => resolve({ t0: b.t0, t1, frame, t2: performance.now() })
+            ch.port2.postMessage(null)
+          })
         })
         mo.observe(document.querySelector('[role="listbox"]')!, {
           subtree: true,
@@ -175,6 +210,12 @@ async function arm(page: Page, id: string, state: string): Promise<void> {
     },
     [id, state] as const,
   )
+}
+
+/** The q-quantile (nearest rank) of a sample. */
+function quantile(xs: number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
 
 function appInfo(dir: string): AppInfo {

@@ -17,9 +17,10 @@ import {
 
 /**
  * The dashboard against the real serve backend (fake smolvm, real docker):
- * launch from the dialog, the boot timeline, a terminal, logs, the cache,
- * stop and remove; an injected launch failure and its retry; a refused
- * manifest edit; the popover-sized layout. Subnet pool 10.236.0.0/16.
+ * launch from the dialog, the boot timeline, a terminal (and F6 out of it),
+ * logs, the cache, stop (it leaves the list); an injected launch failure and
+ * its retry; a refused manifest edit; the popover-sized layout. Subnet pool
+ * 10.236.0.0/16.
  */
 const test = dashboardTest()
 
@@ -39,15 +40,33 @@ async function bottleIdFromUrl(page: Page): Promise<string> {
   return /#\/bottles\/([a-z0-9-]+)/.exec(page.url())![1]!
 }
 
-async function removeBottle(page: Page, id: string): Promise<void> {
+/**
+ * Stop on a running bottle: after the confirmation it is torn down and leaves
+ * the list. Resolves to the states its row showed meanwhile.
+ */
+async function stopBottle(page: Page, id: string): Promise<string[]> {
   await page.goto(`${page.url().split('#')[0]}#/bottles/${id}`)
-  await page.getByRole('button', { name: 'Remove', exact: true }).click()
-  const confirm = page.getByRole('dialog', { name: 'Remove this bottle?' })
-  await confirm.getByRole('button', { name: 'Remove' }).click()
+  await expect(row(page, id).locator('[data-state]')).toHaveAttribute('data-state', 'running')
+  // Every state the row's badge shows, however briefly.
+  await page.evaluate((id) => {
+    const w = window as unknown as { __rowStates: string[] }
+    w.__rowStates = []
+    const badge = (): string | null | undefined =>
+      document.querySelector(`[data-bottle-id="${id}"] [data-state]`)?.getAttribute('data-state')
+    new MutationObserver(() => {
+      const state = badge()
+      if (state && w.__rowStates.at(-1) !== state) w.__rowStates.push(state)
+    }).observe(document.body, { subtree: true, childList: true, attributes: true })
+  }, id)
+  await page.getByRole('button', { name: 'Stop…' }).click()
+  const confirm = page.getByRole('dialog', { name: 'Stop and remove this bottle?' })
+  await confirm.getByRole('button', { name: 'Stop and remove' }).click()
   await expect(row(page, id)).toHaveCount(0, { timeout: 60_000 })
+  await expect(page).toHaveURL(/#\/$/)
+  return page.evaluate(() => (window as unknown as { __rowStates: string[] }).__rowStates)
 }
 
-test('launch from the dialog, follow the boot, use the terminal and logs, stop and remove', async ({
+test('launch from the dialog, follow the boot, use the terminal and logs, stop it and see it leave', async ({
   page,
   backend,
   fakeHome,
@@ -159,6 +178,26 @@ test('launch from the dialog, follow the boot, use the terminal and logs, stop a
   )
   await keepScreenshot(page, '6-terminal')
 
+  // F6 takes the focus from the terminal to its tab and back; the shell never sees the key
+  // (cat -v would print it as ^[[17~).
+  await page.keyboard.type('cat -v\n')
+  await page.keyboard.press('F6')
+  const sessionTab = page.locator('[data-session-id] [role="tab"][aria-selected="true"]')
+  await expect(sessionTab).toBeFocused()
+  await page.keyboard.press('ArrowRight') // one session: stays on it
+  await expect(sessionTab).toBeFocused()
+  await page.keyboard.press('F6')
+  await expect(page.locator('.xterm-helper-textarea')).toBeFocused()
+  await page.keyboard.type('after-f6\n')
+  await page.keyboard.press('Control+D')
+  const screenText = async (): Promise<string> =>
+    page.evaluate(() =>
+      [...(window.__botBottleTerminals?.values() ?? [])].map((p) => p.text()).join('\n'),
+    )
+  // Echoed by the tty, then printed by cat.
+  await expect.poll(async () => (await screenText()).split('after-f6').length - 1).toBe(2)
+  expect(await screenText()).not.toContain('[17~')
+
   // Egress: a request for a host the allowlist does not name is denied, and the decision shows up live.
   await page.keyboard.type(
     'p=${HTTPS_PROXY#http://}; exec 3<>/dev/tcp/${p%:*}/${p##*:}; ' +
@@ -172,15 +211,11 @@ test('launch from the dialog, follow the boot, use the terminal and logs, stop a
   await expect(egressLog.locator('.logline-deny').first()).toContainText('DENY')
   await keepScreenshot(page, '6-egress-log')
 
-  // Stop: the row turns stopped; remove: it leaves the list.
-  await page.getByRole('tab', { name: 'Overview' }).click()
-  await page.getByRole('button', { name: 'Stop', exact: true }).click()
-  await expect(row(page, id).locator('[data-state]')).toHaveAttribute('data-state', 'stopped', {
-    timeout: 60_000,
-  })
+  // Stop: after the confirmation the row shows stopping, then leaves the list.
+  const seen = await stopBottle(page, id)
+  expect(seen).toContain('stopping')
   await keepScreenshot(page, '7-stopped')
-  await removeBottle(page, id)
-  await expect(page).toHaveURL(/#\/$/)
+  await expect(page.getByText('No bottles yet')).toBeVisible()
   expect(consoleErrors).toEqual([])
 })
 
@@ -231,14 +266,14 @@ test('a failed launch keeps the failed step’s stderr in view, and retry recove
     await page.getByRole('tab', { name: 'Overview' }).click()
     await expect(page.locator('[data-step="start"]')).toHaveAttribute('data-state', 'done')
     await keepScreenshot(page, 'retried-launch')
-    await removeBottle(page, id)
+    await stopBottle(page, id)
   } finally {
     await controlFakeSmolvm(fakeHome, {})
   }
   expect(consoleErrors).toEqual([])
 })
 
-test('an invalid manifest edit is refused with the field and line named', async ({
+test('an invalid manifest edit cannot be saved; the field and line are named', async ({
   page,
   backend,
   consoleErrors,
@@ -256,9 +291,9 @@ test('an invalid manifest edit is refused with the field and line named', async 
   const issues = page.getByRole('list', { name: 'Manifest issues' })
   await expect(issues).toContainText('agents.shell.cpus')
   await expect(issues).toContainText('line 9')
-  await page.getByRole('button', { name: 'Save manifest' }).click()
-  await expect(page.getByText(/^Not saved:/)).toBeVisible()
-  await expect(issues).toContainText('agents.shell.cpus')
+  const save = page.getByRole('button', { name: 'Save manifest' })
+  await expect(save).toBeDisabled()
+  await expect(save).toHaveAttribute('title', 'Fix the issues first')
   await keepScreenshot(page, 'manifest-refused')
   expect(await readFile(path, 'utf8')).toBe(SHELL_MANIFEST)
 
@@ -303,6 +338,6 @@ test('at menu-bar popover size the list and the bottle take turns', async ({
   await row(page, id).focus()
   await page.keyboard.press('Enter')
   await expect(page).toHaveURL(new RegExp(`#/bottles/${id}$`))
-  await removeBottle(page, id)
+  await stopBottle(page, id)
   expect(consoleErrors).toEqual([])
 })

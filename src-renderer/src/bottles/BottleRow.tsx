@@ -16,6 +16,9 @@ interface Props {
 export const BottleRow = memo(function BottleRow({ id, selected, focusable, onSelect }: Props) {
   const bottle = useBottles((s) => s.byId[id])
   if (!bottle) return null
+  // An ended bottle stays listed, saying why, until it is removed.
+  const ended = bottle.state === 'stopped' || bottle.state === 'failed'
+  const reason = ended ? (bottle.stateDetail ?? bottle.error?.message ?? null) : null
   return (
     <li
       role="option"
@@ -35,6 +38,11 @@ export const BottleRow = memo(function BottleRow({ id, selected, focusable, onSe
         </span>
         <RowTime bottle={bottle} />
       </div>
+      {reason && (
+        <div className="bottle-reason" title={reason}>
+          {reason}
+        </div>
+      )}
     </li>
   )
 })

@@ -3,6 +3,8 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RpcError } from '../../../src-shared/rpc/errors'
 import { App } from '../App'
+import { useBottles } from '../stores/bottles-store'
+import { useNotices } from '../stores/notices-store'
 import { useRoute } from '../stores/route-store'
 import { makeBottle, makeStep } from '../test-support/factories'
 import { baseBackend, flush, mount, unmountAll } from '../test-support/render-app'
@@ -122,6 +124,67 @@ describe('new bottle dialog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Cancel launch' }))
     await act(() => flush())
     expect(fake.callsOf('bottles.cancel')).toEqual([{ id: 'fresh' }])
+  })
+
+  /** Launch with the backend's answer held back until `answer()`. */
+  async function startHeldLaunch(over: { remove?: () => object } = {}) {
+    const { dialog, fake } = await openDialog()
+    let answer: (() => void) | null = null
+    fake
+      .method(
+        'bottles.launch',
+        () =>
+          new Promise((resolve) => {
+            answer = () => resolve(makeBottle('fresh', { state: 'launching', steps: [] }))
+          }),
+      )
+      .method('bottles.remove', over.remove ?? (() => ({})))
+    fireEvent.change(within(dialog).getByLabelText('Project folder'), { target: { value: '/p' } })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Launch' }))
+    await waitFor(() => expect(answer).not.toBeNull())
+    return { dialog, fake, answer: () => answer!() }
+  }
+
+  it('Cancel while launching cancels the launch: the bottle is removed once named, nothing opens', async () => {
+    const { dialog, fake, answer } = await startHeldLaunch()
+    expect(within(dialog).getByRole('status').textContent).toContain('stopped and removed')
+    const cancel = within(dialog).getByRole('button', {
+      name: 'Cancel launch',
+    }) as HTMLButtonElement
+    expect(cancel.disabled).toBe(false)
+    expect(cancel.title).toBe('Stop this launch and remove its bottle')
+    fireEvent.click(cancel)
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    // Not named yet: nothing to take back until the launch answers.
+    expect(fake.callsOf('bottles.remove')).toEqual([])
+    await act(async () => {
+      answer()
+      await flush()
+    })
+    expect(fake.callsOf('bottles.remove')).toEqual([{ id: 'fresh' }])
+    expect(useRoute.getState().route).toEqual({ name: 'home' })
+    expect(useBottles.getState().launchedHere).toEqual({})
+  })
+
+  it('says so when a cancelled launch could not be taken back', async () => {
+    const { dialog, answer } = await startHeldLaunch({
+      remove: () => {
+        throw new RpcError('CONFLICT', 'bottle fresh still holds its network')
+      },
+    })
+    fireEvent.keyDown(dialog, { key: 'Escape' })
+    await act(async () => {
+      answer()
+      await flush()
+    })
+    const notice = useNotices.getState().notices.at(-1)
+    expect(notice).toMatchObject({
+      tone: 'error',
+      title: 'Could not cancel the launch',
+      detail: 'bottle fresh still holds its network',
+      href: '#/bottles/fresh',
+    })
+    expect(useRoute.getState().route).toEqual({ name: 'home' })
   })
 
   it('traps focus inside and gives it back when closed', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { LaunchParams, type AgentSummary } from '../../../src-shared/contract'
 import { invalidParams, type RpcErrorShape } from '../../../src-shared/rpc/errors'
 import { FormDialog } from '../components/FormDialog'
@@ -9,7 +9,7 @@ import { Loading } from '../components/States'
 import { call } from '../lib/backend'
 import { formErrors } from '../lib/errors'
 import { useAction } from '../lib/use-action'
-import { launchBottle } from '../stores/bottles-store'
+import { discardLaunch, launchBottle } from '../stores/bottles-store'
 import { useConnection } from '../stores/connection-store'
 import { loadManifest, useManifest } from '../stores/manifest-store'
 import { navigate, closeDialogRoute } from '../stores/route-store'
@@ -27,6 +27,8 @@ interface Props {
  * Launch a bottle: an agent from the manifest, a project folder (typed with
  * completion, picked natively in the desktop app, or one of the recent ones),
  * and whether to copy the project in. Refusals land on the field they name.
+ * Cancel while the launch is being started cancels it: once the backend names
+ * the bottle it is stopped and removed, and nothing opens.
  */
 export function NewBottleDialog({ agent: initialAgent, dir }: Props) {
   const manifest = useManifest()
@@ -41,6 +43,8 @@ export function NewBottleDialog({ agent: initialAgent, dir }: Props) {
     call('app.pickFolder', defaultPath ? { defaultPath } : {}),
   )
   const [localError, setLocalError] = useState<RpcErrorShape | null>(null)
+  // The launch call under way; read when it answers, which may be after the dialog is gone.
+  const attempt = useRef<{ cancelled: boolean } | null>(null)
 
   // The file may have changed since the app read it.
   useEffect(() => {
@@ -57,8 +61,18 @@ export function NewBottleDialog({ agent: initialAgent, dir }: Props) {
       return
     }
     setLocalError(null)
+    const mine = { cancelled: false }
+    attempt.current = mine
     const bottle = await launch(parsed.data)
-    if (bottle) navigate({ name: 'bottle', id: bottle.id, tab: 'overview' }, { replace: true })
+    attempt.current = null
+    if (!bottle) return
+    if (mine.cancelled) void discardLaunch(bottle.id)
+    else navigate({ name: 'bottle', id: bottle.id, tab: 'overview' }, { replace: true })
+  }
+
+  const close = (): void => {
+    if (attempt.current) attempt.current.cancelled = true
+    closeDialogRoute()
   }
 
   const browse = async (): Promise<void> => {
@@ -164,6 +178,11 @@ export function NewBottleDialog({ agent: initialAgent, dir }: Props) {
           error={fields.copyWorkdir}
         />
         {general && <ErrorNotice error={general} title="Could not launch" />}
+        {status.pending && (
+          <p className="muted small" role="status">
+            Starting the launch… “Cancel launch” takes it back: the bottle is stopped and removed.
+          </p>
+        )}
       </>
     )
   }
@@ -172,11 +191,13 @@ export function NewBottleDialog({ agent: initialAgent, dir }: Props) {
     <FormDialog
       title="New bottle"
       formId="new-bottle-form"
-      onClose={closeDialogRoute}
+      onClose={close}
       onSubmit={() => void submit()}
       submitLabel="Launch"
       pendingLabel="Launching…"
       pending={status.pending}
+      cancelLabel={status.pending ? 'Cancel launch' : 'Cancel'}
+      cancelTitle={status.pending ? 'Stop this launch and remove its bottle' : undefined}
       submitDisabled={agents.length === 0}
     >
       {body}

@@ -12,6 +12,8 @@ interface Props {
   pending: boolean
   submitDisabled?: boolean
   cancelLabel?: string
+  /** What Cancel does, when that needs saying (a tooltip). */
+  cancelTitle?: string
   children: ReactNode
 }
 
@@ -24,7 +26,7 @@ export function FormDialog(props: Props) {
       onClose={onClose}
       footer={
         <>
-          <button type="button" className="btn" onClick={onClose}>
+          <button type="button" className="btn" onClick={onClose} title={props.cancelTitle}>
             {props.cancelLabel ?? 'Cancel'}
           </button>
           <button

@@ -1,4 +1,5 @@
-import { useRef, type KeyboardEvent, type ReactNode } from 'react'
+import type { ReactNode } from 'react'
+import { useRovingTabs } from './roving-tabs'
 
 export interface TabItem<K extends string> {
   key: K
@@ -22,37 +23,22 @@ export const panelId = (prefix: string, key: string): string => `${prefix}-panel
 /** ARIA tabs: arrow keys, Home and End move between tabs and select them. */
 export function Tabs<K extends string>(props: Props<K>) {
   const { items, value, onChange, label, idPrefix, className } = props
-  const refs = useRef(new Map<K, HTMLButtonElement>())
-
-  const onKeyDown = (e: KeyboardEvent): void => {
-    const i = items.findIndex((t) => t.key === value)
-    let next = -1
-    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = (i + 1) % items.length
-    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp')
-      next = (i - 1 + items.length) % items.length
-    else if (e.key === 'Home') next = 0
-    else if (e.key === 'End') next = items.length - 1
-    if (next < 0) return
-    e.preventDefault()
-    const key = items[next]!.key
-    onChange(key)
-    refs.current.get(key)?.focus()
-  }
-
+  const roving = useRovingTabs(
+    items.map((t) => t.key),
+    value,
+    onChange,
+  )
   return (
     <div
       role="tablist"
       aria-label={label}
       className={`tabs ${className ?? ''}`}
-      onKeyDown={onKeyDown}
+      onKeyDown={roving.onKeyDown}
     >
       {items.map((t) => (
         <button
           key={t.key}
-          ref={(el) => {
-            if (el) refs.current.set(t.key, el)
-            else refs.current.delete(t.key)
-          }}
+          ref={roving.ref(t.key)}
           type="button"
           role="tab"
           id={tabId(idPrefix, t.key)}

@@ -9,33 +9,41 @@ import {
   useBottles,
   type BottleAction,
 } from '../stores/bottles-store'
-import { navigate } from '../stores/route-store'
+import { navigate, useRoute } from '../stores/route-store'
 import { CopyFileDialog } from './CopyFileDialog'
 
 const ACTION_TITLES: Record<BottleAction, string> = {
-  stop: 'Could not stop the bottle',
   remove: 'Could not remove the bottle',
   cancel: 'Could not cancel the launch',
   retry: 'Could not launch it again',
 }
 
-/** What can be done to a bottle in its state: cancel, stop, retry, copy a file, remove. */
+/**
+ * What can be done to a bottle in its state: cancel, stop, retry, copy a file,
+ * remove. Stop removes too (after a confirmation): the row shows `stopping`,
+ * then leaves the list. Bottles that ended on their own stay until removed.
+ */
 export function BottleActions({ bottle }: { bottle: Bottle }) {
   const action = useBottles((s) => s.actions[bottle.id])
-  const [confirmRemove, setConfirmRemove] = useState(false)
+  // The confirmation shown, and the last one confirmed (which names a failure).
+  const [confirm, setConfirm] = useState<Ending | null>(null)
+  const [ending, setEnding] = useState<Ending>('remove')
   const [copying, setCopying] = useState(false)
   const busy = action?.pending ?? false
   const { id, state } = bottle
 
   const run = async (a: BottleAction): Promise<void> => {
     const result = await runBottleAction(id, a)
-    if (a === 'remove' && result) {
-      setConfirmRemove(false)
-      navigate(HOME, { replace: true })
-    }
+    // Back to the list, unless the user has gone elsewhere meanwhile.
+    if (a === 'remove' && result && isShown(id)) navigate(HOME, { replace: true })
     if (a === 'retry' && result && result !== id) {
       navigate({ name: 'bottle', id: result, tab: 'overview' }, { replace: true })
     }
+  }
+
+  const ask = (e: Ending): void => {
+    clearBottleAction(id)
+    setConfirm(e)
   }
 
   return (
@@ -48,8 +56,14 @@ export function BottleActions({ bottle }: { bottle: Bottle }) {
         )}
         {state === 'running' && (
           <>
-            <button type="button" className="btn" disabled={busy} onClick={() => void run('stop')}>
-              {busy && action?.action === 'stop' ? 'Stopping…' : 'Stop'}
+            <button
+              type="button"
+              className="btn"
+              disabled={busy}
+              title="Stop the bottle and remove it from the list"
+              onClick={() => ask('stop')}
+            >
+              {busy && action?.action === 'remove' ? 'Stopping…' : 'Stop…'}
             </button>
             <button type="button" className="btn" onClick={() => setCopying(true)}>
               Copy file…
@@ -71,38 +85,42 @@ export function BottleActions({ bottle }: { bottle: Bottle }) {
                 : 'Start again'}
           </button>
         )}
-        {state !== 'stopping' && (
+        {state !== 'running' && state !== 'stopping' && (
           <button
             type="button"
             className="btn btn-danger-quiet"
             disabled={busy}
-            onClick={() => {
-              clearBottleAction(id)
-              setConfirmRemove(true)
-            }}
+            onClick={() => ask('remove')}
           >
-            Remove
+            {busy && action?.action === 'remove' ? 'Removing…' : 'Remove'}
           </button>
         )}
       </div>
-      {action?.error && !confirmRemove && (
+      {action?.error && (
         <ErrorNotice
           error={action.error}
-          title={ACTION_TITLES[action.action]}
+          title={
+            action.action === 'remove' && ending === 'stop'
+              ? 'Could not stop the bottle'
+              : ACTION_TITLES[action.action]
+          }
           onRetry={() => clearBottleAction(id)}
           retryLabel="Dismiss"
           compact
         />
       )}
-      {confirmRemove && (
+      {confirm && (
         <ConfirmDialog
-          title="Remove this bottle?"
-          confirmLabel="Remove"
+          title={confirm === 'stop' ? 'Stop and remove this bottle?' : 'Remove this bottle?'}
+          confirmLabel={confirm === 'stop' ? 'Stop and remove' : 'Remove'}
           danger
-          pending={busy}
-          error={action?.action === 'remove' ? action.error : null}
-          onConfirm={() => void run('remove')}
-          onCancel={() => setConfirmRemove(false)}
+          onConfirm={() => {
+            // The dialog closes at once: the row and the header follow the teardown.
+            setEnding(confirm)
+            setConfirm(null)
+            void run('remove')
+          }}
+          onCancel={() => setConfirm(null)}
         >
           <p>
             {state === 'running' || state === 'launching'
@@ -119,4 +137,12 @@ export function BottleActions({ bottle }: { bottle: Bottle }) {
       {copying && <CopyFileDialog bottle={bottle} onClose={() => setCopying(false)} />}
     </div>
   )
+}
+
+/** Which confirmation: Stop on a running bottle, or Remove on any other. */
+type Ending = 'stop' | 'remove'
+
+function isShown(id: string): boolean {
+  const { route } = useRoute.getState()
+  return route.name === 'bottle' && route.id === id
 }

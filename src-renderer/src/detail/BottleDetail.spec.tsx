@@ -103,9 +103,44 @@ describe('bottle detail', () => {
     )
   })
 
-  it('stops a running bottle and shows a refusal next to the actions', async () => {
+  it('stops and removes a running bottle: the row shows stopping, then leaves the list', async () => {
+    const { fake, events } = withBottles(makeBottle('run'), makeBottle('other'))
+    let finish: (() => void) | null = null
+    fake.method('bottles.remove', ({ id }) => {
+      // The backend's teardown: stopping, stopped, then forgotten.
+      events().emit({ kind: 'upsert', bottle: makeBottle(id, { state: 'stopping' }) })
+      return new Promise((resolve) => {
+        finish = () => {
+          events().emit({ kind: 'upsert', bottle: makeBottle(id, { state: 'stopped' }) })
+          events().emit({ kind: 'removed', id })
+          resolve({})
+        }
+      })
+    })
+    mount(<App />, fake, '#/bottles/run')
+    fireEvent.click(await screen.findByRole('button', { name: 'Stop…' }))
+    const confirm = await screen.findByRole('dialog', { name: 'Stop and remove this bottle?' })
+    expect(confirm.textContent).toContain('it leaves the list')
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Stop and remove' }))
+    const row = (): Element | null => document.querySelector('[data-bottle-id="run"]')
+    await waitFor(() =>
+      expect(row()?.querySelector('[data-state]')?.getAttribute('data-state')).toBe('stopping'),
+    )
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(fake.callsOf('bottles.remove')).toEqual([{ id: 'run' }])
+    expect(fake.callsOf('bottles.stop')).toEqual([])
+    await act(async () => {
+      finish!()
+      await flush()
+    })
+    expect(row()).toBeNull()
+    expect(document.querySelector('[data-bottle-id="other"]')).not.toBeNull()
+    await waitFor(() => expect(useRoute.getState().route).toEqual({ name: 'home' }))
+  })
+
+  it('shows a refused stop next to the actions, and the bottle stays', async () => {
     const { fake } = withBottles(makeBottle('run'))
-    fake.method('bottles.stop', () => {
+    fake.method('bottles.remove', () => {
       throw new RpcError('COMMAND_FAILED', 'smolvm machine stop failed', {
         command: 'smolvm machine stop claude-bottle-run',
         exitCode: 1,
@@ -113,10 +148,28 @@ describe('bottle detail', () => {
       })
     })
     mount(<App />, fake, '#/bottles/run')
-    fireEvent.click(await screen.findByRole('button', { name: 'Stop' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'Stop…' }))
+    const confirm = await screen.findByRole('dialog', { name: 'Stop and remove this bottle?' })
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Stop and remove' }))
     const alert = await screen.findByRole('alert')
     expect(alert.textContent).toContain('Could not stop the bottle')
     expect(alert.textContent).toContain('machine is locked')
+    expect(useRoute.getState().route).toMatchObject({ name: 'bottle', id: 'run' })
+  })
+
+  it('keeps a bottle that ended on its own listed, with its reason, until it is removed', async () => {
+    const { fake } = withBottles(
+      makeBottle('died', { state: 'stopped', stateDetail: 'the VM stopped on its own' }),
+      makeBottle('broke', {
+        state: 'failed',
+        error: { code: 'COMMAND_FAILED', message: 'the bundle container did not start' },
+      }),
+    )
+    mount(<App />, fake, '#/')
+    const died = (await screen.findByText('the VM stopped on its own')).closest('[data-bottle-id]')
+    expect(died?.querySelector('[data-state]')?.getAttribute('data-state')).toBe('stopped')
+    const broke = screen.getByText('the bundle container did not start').closest('[data-bottle-id]')
+    expect(broke?.getAttribute('data-bottle-id')).toBe('broke')
   })
 
   it('removes after a confirmation and goes back to the list', async () => {
@@ -192,7 +245,7 @@ describe('bottle detail', () => {
   it('says when a bottle is gone, with how it ended', async () => {
     const { fake, events } = withBottles(makeBottle('gone'))
     mount(<App />, fake, '#/bottles/gone')
-    await screen.findByRole('button', { name: 'Stop' })
+    await screen.findByRole('button', { name: 'Stop…' })
     await act(async () => {
       events().emit({
         kind: 'teardown',

@@ -12,7 +12,8 @@ const VALIDATE_DEBOUNCE_MS = 300
 
 /**
  * The manifest as text, with line numbers, validated as you type (debounced);
- * saving is refused while it has issues, each shown with its path and line.
+ * Save stays disabled while it has issues (each shown with its path and line)
+ * or is being checked; the backend checks again on save.
  */
 export function ManifestEditor() {
   const manifest = useManifest()
@@ -71,6 +72,12 @@ export function ManifestEditor() {
 
   const refused = saveError !== null && errorIssues(saveError).length > 0
   const shownIssues = text === null ? (manifest.data?.issues ?? []) : issues
+  // Nothing is saved that the editor shows as invalid, or has not checked yet.
+  const blocked = validating
+    ? 'Wait for the check to finish'
+    : shownIssues.length > 0
+      ? 'Fix the issues first'
+      : null
   const issueLines = new Set(shownIssues.map((i) => i.line).filter((l): l is number => l !== null))
   const lineCount = current.split('\n').length
 
@@ -202,7 +209,8 @@ export function ManifestEditor() {
         <button
           type="button"
           className="btn btn-primary"
-          disabled={!dirty || saving}
+          disabled={!dirty || saving || blocked !== null}
+          title={dirty ? (blocked ?? undefined) : undefined}
           onClick={() => void onSave()}
         >
           {saving ? 'Saving…' : 'Save manifest'}

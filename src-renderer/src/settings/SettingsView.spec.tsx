@@ -49,22 +49,63 @@ describe('settings', () => {
     expect(fake.callsOf('manifest.validate')).toHaveLength(1)
   })
 
-  it('shows a refused save’s issues with path and line, and saves a valid edit', async () => {
+  it('keeps Save disabled while the text is being checked or has issues', async () => {
+    let answer: (() => void) | null = null
     const fake = manifestBackend()
+    // Validation answers only when the test says so: "still running" is a state the test can see.
+    fake.method('manifest.validate', ({ text }) => {
+      const result = text.includes('has space')
+        ? {
+            valid: false,
+            issues: [
+              { path: 'agents.claude.image', message: 'an image reference', line: 4, column: 12 },
+            ],
+          }
+        : { valid: true, issues: [] }
+      return new Promise((resolve) => (answer = () => resolve(result)))
+    })
+    mount(<App />, fake, '#/settings')
+    const editor = await screen.findByLabelText('Manifest text')
+    const save = (): HTMLButtonElement =>
+      screen.getByRole('button', { name: 'Save manifest' }) as HTMLButtonElement
+    fireEvent.change(editor, { target: { value: BAD } })
+    expect(screen.getByText('Checking…')).toBeTruthy()
+    expect(save().disabled).toBe(true)
+    await waitFor(() => expect(answer).not.toBeNull())
+    answer!()
+    await screen.findByRole('list', { name: 'Manifest issues' })
+    expect(save().disabled).toBe(true)
+    expect(save().title).toBe('Fix the issues first')
+    fireEvent.click(save())
+    expect(fake.callsOf('manifest.save')).toEqual([])
+
+    answer = null
+    const good = 'version: 1\nagents:\n  claude:\n    image: node:22\n    cpus: 4\n'
+    fireEvent.change(editor, { target: { value: good } })
+    expect(save().disabled).toBe(true)
+    await waitFor(() => expect(answer).not.toBeNull())
+    answer!()
+    await waitFor(() => expect(save().disabled).toBe(false))
+    fireEvent.click(save())
+    await waitFor(() => expect(screen.getByText(/Saved/)).toBeTruthy())
+    expect(fake.callsOf('manifest.save')).toEqual([{ text: good }])
+  })
+
+  it('shows a save the backend refuses with its issues, path and line, until the text changes', async () => {
+    // The validator passed it, the save did not (e.g. the file changed meanwhile).
+    const fake = manifestBackend().method('manifest.validate', () => ({ valid: true, issues: [] }))
     mount(<App />, fake, '#/settings')
     const editor = await screen.findByLabelText('Manifest text')
     fireEvent.change(editor, { target: { value: BAD } })
-    fireEvent.click(screen.getByRole('button', { name: 'Save manifest' }))
-    const alert = await screen.findByText(/Not saved: the manifest has 1 issue/)
-    expect(alert).toBeTruthy()
+    const save = screen.getByRole('button', { name: 'Save manifest' }) as HTMLButtonElement
+    await waitFor(() => expect(save.disabled).toBe(false))
+    fireEvent.click(save)
+    expect(await screen.findByText(/Not saved: the manifest has 1 issue/)).toBeTruthy()
     const issues = screen.getByRole('list', { name: 'Manifest issues' })
     expect(within(issues).getByText('agents.claude.image')).toBeTruthy()
-    const good = 'version: 1\nagents:\n  claude:\n    image: node:22\n    cpus: 4\n'
-    fireEvent.change(editor, { target: { value: good } })
-    fireEvent.click(screen.getByRole('button', { name: 'Save manifest' }))
-    await waitFor(() => expect(screen.getByText(/Saved/)).toBeTruthy())
-    expect(fake.callsOf('manifest.save').at(-1)).toEqual({ text: good })
-    expect(screen.queryByRole('list', { name: 'Manifest issues' })).toBeNull()
+    expect(save.disabled).toBe(true)
+    fireEvent.change(editor, { target: { value: `${BAD}# edited\n` } })
+    await waitFor(() => expect(screen.queryByRole('list', { name: 'Manifest issues' })).toBeNull())
   })
 
   it('changes the theme and binary paths through settings.update', async () => {

@@ -8,8 +8,10 @@ import { formatRoute } from '../lib/routes'
 import { EMPTY_BOTTLES, applyBottleEvent, type BottleData } from './bottle-events'
 import { pushNotice } from './notices-store'
 import { useRoute } from './route-store'
+import { useSettings } from './settings-store'
 
-export type BottleAction = 'stop' | 'remove' | 'cancel' | 'retry'
+/** `remove` stops the bottle first if it runs (the dashboard's Stop); `cancel` keeps it listed. */
+export type BottleAction = 'remove' | 'cancel' | 'retry'
 
 export interface ActionState {
   action: BottleAction
@@ -61,9 +63,13 @@ export function startBottlesFeed(): () => void {
   )
 }
 
-/** Endings nobody asked for are worth a notice (unless that bottle is on screen); a user's own stop is not. */
+/**
+ * Endings nobody asked for are worth a notice (unless that bottle is on screen,
+ * or notifications are off in the settings); a user's own stop is not.
+ */
 function noticeTeardown(t: Teardown): void {
   if (t.reason === 'stopped' || t.reason === 'cancelled') return
+  if (useSettings.getState().settings?.notifications === false) return
   const shown = useRoute.getState().background
   if (shown.name === 'bottle' && shown.id === t.id) return
   const bad = t.reason !== 'session-ended' || (t.exitCode !== null && t.exitCode !== 0)
@@ -83,6 +89,21 @@ export async function launchBottle(params: LaunchParams): Promise<Bottle> {
 }
 
 /**
+ * Takes back a launch cancelled before bottles.launch answered: stops the
+ * bottle and forgets it. A refusal is a notice (the dialog is gone by then).
+ */
+export async function discardLaunch(id: string): Promise<void> {
+  forgetLaunchedHere(id)
+  if (await runBottleAction(id, 'remove')) return
+  pushNotice({
+    tone: 'error',
+    title: 'Could not cancel the launch',
+    detail: useBottles.getState().actions[id]?.error?.message,
+    href: formatRoute({ name: 'bottle', id, tab: 'overview' }),
+  })
+}
+
+/**
  * Records a bottle a launch or retry answered with. bottles.events usually has
  * it already, and newer: the answer only fills in a bottle not seen yet.
  */
@@ -94,7 +115,7 @@ function adoptLaunched(bottle: Bottle): void {
 }
 
 /**
- * Runs stop/remove/cancel/retry, keeping its pending state and error per
+ * Runs remove/cancel/retry, keeping its pending state and error per
  * bottle. Resolves to the bottle's id (a retry may answer with a new one), or
  * null when the backend refused.
  */

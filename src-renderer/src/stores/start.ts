@@ -3,6 +3,7 @@ import { startBottlesFeed } from './bottles-store'
 import { startConnectionFeed } from './connection-store'
 import { startManifestFeed } from './manifest-store'
 import { startRouter } from './route-store'
+import { startSessionsFeed } from './sessions-store'
 import { startSettingsFeed } from './settings-store'
 import { startThemeSync } from './theme'
 
@@ -13,6 +14,7 @@ export function startStores(source: ConnectionSource): () => void {
     startRouter(),
     startConnectionFeed(),
     startBottlesFeed(),
+    startSessionsFeed(),
     startSettingsFeed(),
     startManifestFeed(),
     startThemeSync(),

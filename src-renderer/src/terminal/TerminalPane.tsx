@@ -1,6 +1,6 @@
 import '@xterm/xterm/css/xterm.css'
 import './terminal.css'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react'
 import type { RpcClient } from '../../../src-shared/rpc/client'
 import { FindBar } from './FindBar'
 import { TerminalView } from './terminal-view'
@@ -8,16 +8,23 @@ import { TerminalView } from './terminal-view'
 export interface TerminalPaneProps {
   client: RpcClient
   sessionId: string
-  /** Focus the terminal once mounted. */
+  /** Focus the terminal once mounted (read at mount only: changing it later never rebuilds the terminal). */
   autoFocus?: boolean
+  ref?: Ref<TerminalPaneHandle>
+}
+
+export interface TerminalPaneHandle {
+  /** Gives the terminal the keyboard focus. */
+  focus(): void
 }
 
 type Exit = { exitCode: number | null; signal: number | null }
 
 /** A session's terminal: xterm, a find bar (Ctrl/Cmd+F) and a copy/paste context menu. */
-export function TerminalPane({ client, sessionId, autoFocus = true }: TerminalPaneProps) {
+export function TerminalPane({ client, sessionId, autoFocus = true, ref }: TerminalPaneProps) {
   const host = useRef<HTMLDivElement>(null)
   const view = useRef<TerminalView | null>(null)
+  const focusAtMount = useRef(autoFocus)
   const [exit, setExit] = useState<Exit | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [finding, setFinding] = useState(false)
@@ -39,12 +46,14 @@ export function TerminalPane({ client, sessionId, autoFocus = true }: TerminalPa
       onFind: () => setFinding(true),
     })
     view.current = v
-    if (autoFocus) v.focus()
+    if (focusAtMount.current) v.focus()
     return () => {
       view.current = null
       v.dispose()
     }
-  }, [client, sessionId, autoFocus])
+  }, [client, sessionId])
+
+  useImperativeHandle(ref, () => ({ focus: () => view.current?.focus() }), [])
 
   const closeFind = (): void => {
     setFinding(false)

@@ -1,48 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { SessionInfo } from '../../../src-shared/contract'
-import { applySessionEvent, defaultSession, sessionStateLabel } from './session-list'
-
-function info(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
-  return {
-    id,
-    bottleId: 'b1',
-    kind: 'shell',
-    title: id,
-    state: 'running',
-    cols: 80,
-    rows: 24,
-    startedAt: `2025-01-01T00:00:0${id.length}Z`,
-    endedAt: null,
-    exitCode: null,
-    signal: null,
-    ...over,
-  }
-}
+import { makeSession as info } from '../test-support/factories'
+import { defaultSession, sessionStateLabel } from './session-list'
 
 describe('session list', () => {
-  it('keeps only the bottle’s sessions, oldest first, through upserts and removals', () => {
-    let list = applySessionEvent(
-      [],
-      { kind: 'snapshot', sessions: [info('bb'), info('a'), info('x', { bottleId: 'b2' })] },
-      'b1',
-    )
-    expect(list.map((s) => s.id)).toEqual(['a', 'bb'])
-    list = applySessionEvent(list, { kind: 'upsert', session: info('ccc') }, 'b1')
-    list = applySessionEvent(list, { kind: 'upsert', session: info('y', { bottleId: 'b2' }) }, 'b1')
-    list = applySessionEvent(
-      list,
-      { kind: 'upsert', session: info('a', { state: 'exited', exitCode: 2 }) },
-      'b1',
-    )
-    expect(list.map((s) => `${s.id}:${s.state}`)).toEqual(['a:exited', 'bb:running', 'ccc:running'])
-    const same = applySessionEvent(list, { kind: 'removed', id: 'zzz' }, 'b1')
-    expect(same).toBe(list)
-    expect(applySessionEvent(list, { kind: 'removed', id: 'bb' }, 'b1').map((s) => s.id)).toEqual([
-      'a',
-      'ccc',
-    ])
-  })
-
   it('prefers the running agent, then any running session', () => {
     expect(
       defaultSession([info('a', { state: 'exited' }), info('bb'), info('ccc', { kind: 'agent' })])

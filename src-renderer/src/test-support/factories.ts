@@ -3,6 +3,7 @@ import {
   type Bottle,
   type LaunchStep,
   type ManifestState,
+  type SessionInfo,
   type Settings,
 } from '../../../src-shared/contract'
 
@@ -52,6 +53,24 @@ export function makeBottle(id: string, over: Partial<Bottle> = {}): Bottle {
       makeStep(s, { state: 'done', startedAt: T0, endedAt: '2026-01-01T10:00:01.500Z' }),
     ),
     error: null,
+    ...over,
+  }
+}
+
+/** A running shell of bottle b1; ids of different lengths start in that order. */
+export function makeSession(id: string, over: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    id,
+    bottleId: 'b1',
+    kind: 'shell',
+    title: id,
+    state: 'running',
+    cols: 80,
+    rows: 24,
+    startedAt: `2025-01-01T00:00:0${id.length}Z`,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
     ...over,
   }
 }

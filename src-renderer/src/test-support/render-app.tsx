@@ -7,6 +7,7 @@ import { useDoctor } from '../stores/doctor-store'
 import { useManifest } from '../stores/manifest-store'
 import { useNotices } from '../stores/notices-store'
 import { useRoute } from '../stores/route-store'
+import { useSessions } from '../stores/sessions-store'
 import { useSettings } from '../stores/settings-store'
 import { startStores } from '../stores/start'
 import { FakeBackend } from './fake-backend'
@@ -25,10 +26,11 @@ const STORES: Resettable[] = [
   useManifest,
   useNotices,
   useRoute,
+  useSessions,
   useSettings,
 ]
 
-/** A fake backend answering what every page needs (info, settings, manifest, an empty list). */
+/** A fake backend answering what every page needs (info, settings, manifest, empty lists). */
 export function baseBackend(): FakeBackend {
   return new FakeBackend()
     .method('app.info', () => ({
@@ -46,6 +48,7 @@ export function baseBackend(): FakeBackend {
     .topic('bottles.events', (_p, sink) =>
       sink.emit({ kind: 'snapshot', bottles: [], orphans: [] }),
     )
+    .topic('sessions.events', (_p, sink) => sink.emit({ kind: 'snapshot', sessions: [] }))
 }
 
 export interface Mounted extends RenderResult {

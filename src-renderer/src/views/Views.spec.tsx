@@ -2,6 +2,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheEntry } from '../../../src-shared/contract'
+import { RpcError } from '../../../src-shared/rpc/errors'
 import { App } from '../App'
 import { baseBackend, mount, unmountAll } from '../test-support/render-app'
 
@@ -57,15 +58,20 @@ describe('pack cache', () => {
     inUse,
   })
 
-  it('lists entries, explains why one in use cannot go, and prunes one after confirming', async () => {
-    let entries = [entry('node', true), entry('python', false)]
-    const fake = baseBackend()
+  /** A cache the backend prunes like the real one: entries in use stay. */
+  function cacheBackend(initial: CacheEntry[]) {
+    let entries = initial
+    return baseBackend()
       .method('cache.list', () => ({ dir: '/cache', entries }))
       .method('cache.prune', ({ key }) => {
         const removed = entries.filter((e) => !e.inUse && (key === undefined || e.key === key))
         entries = entries.filter((e) => !removed.includes(e))
         return { removed: removed.map((e) => e.key), freedBytes: removed.length * 1_500_000 }
       })
+  }
+
+  it('lists entries, explains why one in use cannot go, and prunes one after confirming', async () => {
+    const fake = cacheBackend([entry('node', true), entry('python', false)])
     mount(<App />, fake, '#/cache')
     const nodeRow = (await screen.findByText('docker.io/library/node:1')).closest('tr')!
     expect(within(nodeRow).queryByRole('button')).toBeNull()
@@ -80,5 +86,41 @@ describe('pack cache', () => {
     expect(
       (screen.getByRole('button', { name: 'Prune unused' }) as HTMLButtonElement).disabled,
     ).toBe(true)
+  })
+
+  it('prunes every unused entry after confirming, keeping the ones in use', async () => {
+    const fake = cacheBackend([entry('node', true), entry('python', false), entry('ruby', false)])
+    mount(<App />, fake, '#/cache')
+    await screen.findByText('docker.io/library/ruby:1')
+    fireEvent.click(screen.getByRole('button', { name: 'Prune unused' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Prune every unused entry?' })
+    expect(dialog.textContent).toContain('2 entries (3.0 MB) will be deleted')
+    expect(dialog.textContent).toContain('Entries in use by a bottle stay')
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Prune' }))
+    expect(await screen.findByText(/Removed 2 entries, freed 3.0 MB/)).toBeTruthy()
+    // One call without a key: the backend prunes all it may.
+    expect(fake.callsOf('cache.prune')).toEqual([{}])
+    await waitFor(() => expect(screen.queryByText('docker.io/library/python:1')).toBeNull())
+    expect(screen.queryByText('docker.io/library/ruby:1')).toBeNull()
+    expect(screen.getByText('docker.io/library/node:1')).toBeTruthy()
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(
+      (screen.getByRole('button', { name: 'Prune unused' }) as HTMLButtonElement).disabled,
+    ).toBe(true)
+  })
+
+  it('keeps a refused prune-all in its dialog', async () => {
+    const fake = baseBackend()
+      .method('cache.list', () => ({ dir: '/cache', entries: [entry('python', false)] }))
+      .method('cache.prune', () => {
+        throw new RpcError('CONFLICT', 'a launch is packing into the cache; try again')
+      })
+    mount(<App />, fake, '#/cache')
+    await screen.findByText('docker.io/library/python:1')
+    fireEvent.click(screen.getByRole('button', { name: 'Prune unused' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Prune every unused entry?' })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Prune' }))
+    expect(await within(dialog).findByText(/a launch is packing into the cache/)).toBeTruthy()
+    expect(screen.getByText('docker.io/library/python:1')).toBeTruthy()
   })
 })
