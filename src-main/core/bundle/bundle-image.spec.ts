@@ -55,39 +55,41 @@ describe('bundle image selection', () => {
   })
 })
 
-describe('a packaged app’s bundle image', () => {
-  const BUILD_MJS = join(__dirname, '../../../resources/bundle/build.mjs')
-  const PREBUILT = '/* the prebuilt daemon */\n'
-  const DOCKERFILE = 'FROM scratch\n# the packaged definition\n'
+/**
+ * A packaged app builds its bundle image from the prebuilt dist/bundle.js and
+ * the Dockerfile (no esbuild there), on the real engine, from the local test
+ * node image as base (nothing is pulled).
+ */
+describe.skipIf(!need('docker'))('a packaged app’s bundle image', () => {
+  const SOURCE_DIR = join(__dirname, '../../../resources/bundle')
+  const BUILD_MJS = join(SOURCE_DIR, 'build.mjs')
+  const runner = new CommandRunner()
+  let docker: Docker
   let root: string
   let bundleDir: string
-
-  /** A docker without the image, whose builds record their context. */
-  const recordingDocker = (name: string, builds: Record<string, string>[]): Docker =>
-    ({
-      binary: `/opt/${name}/docker`,
-      imageInspect: () => Promise.resolve(null),
-      build: async (o: { contextDir: string; tag: string }) => {
-        builds.push({
-          docker: name,
-          tag: o.tag,
-          Dockerfile: await readFile(join(o.contextDir, 'Dockerfile'), 'utf8'),
-          'bundle.js': await readFile(join(o.contextDir, 'bundle.js'), 'utf8'),
-        })
-      },
-    }) as unknown as Docker
-
-  const packagedImages = (docker: () => Docker, dir: string) =>
-    createBundleImage({ docker, setting: () => null, env: {}, packagedBundleDir: dir })
+  let dockerfile: string
+  let definitionHash: (dockerfile: string, code: string, base?: string) => string
+  const built = new Set<string>()
 
   beforeAll(async () => {
+    await buildTestImages()
+    docker = createDocker({
+      binary: resolveDockerBinary({ settingPath: null, env: process.env }),
+      runner,
+    })
+    const build = (await import(pathToFileURL(BUILD_MJS).href)) as {
+      buildBundleJs(): Promise<string>
+      definitionHash: typeof definitionHash
+    }
+    definitionHash = build.definitionHash
     // Laid out like the packaged app: app.asar.unpacked/resources/bundle.
     root = await mkdtemp(join(tmpdir(), 'bb-packaged-'))
     bundleDir = join(root, 'app.asar.unpacked', 'resources', 'bundle')
     await mkdir(join(bundleDir, 'dist'), { recursive: true })
     await copyFile(BUILD_MJS, join(bundleDir, 'build.mjs'))
-    await writeFile(join(bundleDir, 'Dockerfile'), DOCKERFILE)
-    await writeFile(join(bundleDir, 'dist', 'bundle.js'), PREBUILT)
+    dockerfile = await readFile(join(SOURCE_DIR, 'Dockerfile'), 'utf8')
+    await writeFile(join(bundleDir, 'Dockerfile'), dockerfile)
+    await writeFile(join(bundleDir, 'dist', 'bundle.js'), await build.buildBundleJs())
     // An esbuild build.mjs would find from there: a packaged app must not try it.
     const esbuild = join(root, 'node_modules', 'esbuild')
     await mkdir(esbuild, { recursive: true })
@@ -98,44 +100,66 @@ describe('a packaged app’s bundle image', () => {
     )
   })
   afterAll(async () => {
+    for (const image of built)
+      await runner.run({ file: docker.binary, args: ['image', 'rm', image], timeoutMs: 30_000 })
     if (root) await rm(root, { recursive: true, force: true })
   })
 
-  it('is built from resources/bundle/dist/bundle.js and its Dockerfile, without esbuild', async () => {
-    const builds: Record<string, string>[] = []
-    const docker = recordingDocker('docker', builds)
-    const images = packagedImages(() => docker, bundleDir)
-    const { definitionHash } = (await import(pathToFileURL(BUILD_MJS).href)) as {
-      definitionHash(dockerfile: string, code: string): string
-    }
-    const hash = definitionHash(DOCKERFILE, PREBUILT)
-    const image = `${BUNDLE_IMAGE_REPO}:${hash.slice(0, 12)}`
-    expect(await images.ensure()).toEqual({ image, source: 'built', hash })
-    expect(builds).toEqual([
-      { docker: 'docker', tag: image, Dockerfile: DOCKERFILE, 'bundle.js': PREBUILT },
-    ])
+  it('is built from dist/bundle.js and its Dockerfile without esbuild, and rebuilt when they change', async () => {
+    let asked = 0
+    // Settings → Docker may change between two launches: the CLI is asked for at each ensure.
+    const images = createBundleImage({
+      docker: () => (asked++, docker),
+      setting: () => null,
+      env: {},
+      packagedBundleDir: bundleDir,
+      baseImage: TEST_IMAGES.node,
+    })
+    const hashOf = async (): Promise<string> =>
+      definitionHash(
+        dockerfile,
+        await readFile(join(bundleDir, 'dist', 'bundle.js'), 'utf8'),
+        TEST_IMAGES.node,
+      )
+    const tagOf = (hash: string): string => `${BUNDLE_IMAGE_REPO}:${hash.slice(0, 12)}`
+
+    const first = await images.ensure()
+    built.add(first.image)
+    const hash = await hashOf()
+    // A leftover of an earlier run of this very definition is found, not rebuilt.
+    expect(first).toMatchObject({ image: tagOf(hash), hash })
+    expect((await docker.imageInspect(first.image))?.labels[BUNDLE_HASH_LABEL]).toBe(hash)
+    expect(await images.ensure()).toEqual({ ...first, source: 'present' })
+
+    // A new release of the daemon code: a new tag, built.
+    await writeFile(
+      join(bundleDir, 'dist', 'bundle.js'),
+      `${await readFile(join(bundleDir, 'dist', 'bundle.js'), 'utf8')}\n// ${process.pid} ${Date.now()}\n`,
+    )
+    const next = await images.ensure()
+    built.add(next.image)
+    const nextHash = await hashOf()
+    expect(next).toEqual({ image: tagOf(nextHash), source: 'built', hash: nextHash })
+    expect(next.image).not.toBe(first.image)
+    expect((await docker.imageInspect(next.image))?.labels[BUNDLE_HASH_LABEL]).toBe(nextHash)
+    expect(asked).toBe(3)
   })
 
   it('says what is missing when the package has no dist/bundle.js', async () => {
     const empty = join(root, 'no-dist')
     await mkdir(empty, { recursive: true })
     await copyFile(BUILD_MJS, join(empty, 'build.mjs'))
-    await writeFile(join(empty, 'Dockerfile'), DOCKERFILE)
-    const images = packagedImages(() => recordingDocker('docker', []), empty)
+    await writeFile(join(empty, 'Dockerfile'), dockerfile)
+    const images = createBundleImage({
+      docker: () => docker,
+      setting: () => null,
+      env: {},
+      packagedBundleDir: empty,
+    })
     await expect(images.ensure()).rejects.toMatchObject({
       code: 'UNAVAILABLE',
       message: expect.stringContaining(`${join(empty, 'dist', 'bundle.js')} is missing`),
     })
-  })
-
-  it('asks for the docker CLI at each ensure, so a changed Settings path applies without a restart', async () => {
-    const builds: Record<string, string>[] = []
-    let current = recordingDocker('first', builds)
-    const images = packagedImages(() => current, bundleDir)
-    await images.ensure()
-    current = recordingDocker('second', builds)
-    await images.ensure()
-    expect(builds.map((b) => b.docker)).toEqual(['first', 'second'])
   })
 })
 
