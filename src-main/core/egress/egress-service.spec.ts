@@ -10,32 +10,6 @@ import { removeLabelled, testLabels } from '../docker/testing'
 import { LABELS, type Docker } from '../docker/types'
 import { EgressService } from './egress-service'
 
-describe('the docker CLI of the moment', () => {
-  /** A docker whose egress daemon answers with one rule naming it. */
-  const stub = (name: string): Docker =>
-    ({
-      binary: `/opt/${name}/docker`,
-      exec: () =>
-        Promise.resolve({
-          exitCode: 0,
-          stdout: JSON.stringify({ rules: [`${name}.example.com`] }),
-          stderr: '',
-          timedOut: false,
-        }),
-    }) as unknown as Docker
-
-  it('is asked for at each call, so a changed Settings path applies without a restart', async () => {
-    let current = stub('first')
-    const egress = new EgressService({
-      docker: () => current,
-      resolveBundle: () => ({ container: 'c' }),
-    })
-    expect(await egress.getRules('b')).toEqual(['first.example.com'])
-    current = stub('second')
-    expect(await egress.getRules('b')).toEqual(['second.example.com'])
-  })
-})
-
 // The real bundle on a per-bottle internal network (10.232.8.0/24) with a
 // pinned IP; an upstream on another internal network (10.232.9.0/24) that
 // only the bundle also joins; a guest stand-in on the bottle network only.
@@ -149,6 +123,17 @@ describe.skipIf(!hasDocker)('egress through the bundle container (real engine)',
 
   afterAll(async () => {
     if (docker) await removeLabelled(docker, labels)
+  })
+
+  it('asks for the docker CLI at each call, so a changed Settings path applies without a restart', async () => {
+    const asked: string[] = []
+    const service = new EgressService({
+      docker: () => (asked.push(docker.binary), docker),
+      resolveBundle: (id) => (id === BOTTLE_ID ? { container: names.bundle } : null),
+    })
+    await service.getRules(BOTTLE_ID)
+    await service.getRules(BOTTLE_ID)
+    expect(asked).toHaveLength(2)
   })
 
   it('runs the daemon as the unprivileged node user', async () => {
