@@ -115,6 +115,21 @@ describe('RpcServer', () => {
     expect(error.details.issues[0]?.path).toBe('id')
   })
 
+  it('refuses a subscription with invalid params, naming the field, and never opens it', async () => {
+    const { clientSide, received, disposed } = setup()
+    const reply = await raw(
+      clientSide,
+      received,
+      '{"t":"sub","id":4,"topic":"app.log","params":{"x":1}}',
+    )
+    expect(reply).toMatchObject({ t: 'error', id: 4, error: { code: 'INVALID_PARAMS' } })
+    expect((reply.error as { message: string }).message).toBe(
+      'invalid params for app.log: (root): Unrecognized key: "x"',
+    )
+    await tick()
+    expect(disposed()).toBe(0)
+  })
+
   it('rejects unexpected params keys (strict schemas)', async () => {
     const { clientSide } = setup()
     const client = new RpcClient(clientSide)
