@@ -1,4 +1,5 @@
 import { SerializeAddon } from '@xterm/addon-serialize'
+import { Unicode11Addon } from '@xterm/addon-unicode11'
 import { Terminal } from '@xterm/headless'
 import type { SessionSnapshot } from '../../../src-shared/contract'
 
@@ -20,6 +21,11 @@ export class HeadlessMirror {
     // The addon is typed against @xterm/xterm; the headless Terminal has the
     // same buffer API it uses.
     this.term.loadAddon(this.serializer as unknown as Parameters<Terminal['loadAddon']>[0])
+    // The same character widths as the renderer's xterm (terminal-view.ts): with
+    // another table, emoji and other wide characters would land the snapshot's
+    // cursor and wrapping elsewhere than the pane drew them.
+    this.term.loadAddon(new Unicode11Addon() as unknown as Parameters<Terminal['loadAddon']>[0])
+    this.term.unicode.activeVersion = '11'
   }
 
   get cols(): number {

@@ -1,3 +1,4 @@
+import { Unicode11Addon } from '@xterm/addon-unicode11'
 import { Terminal } from '@xterm/headless'
 import type { SessionSnapshot } from '../../../src-shared/contract'
 import type { SessionCommandProvider } from './types'
@@ -31,7 +32,7 @@ export async function waitFor<T>(
   }
 }
 
-/** Replays a snapshot into a fresh headless terminal and returns its visible lines. */
+/** Replays a snapshot into a fresh headless terminal (built like the pane) and returns its visible lines. */
 export async function snapshotScreen(snapshot: SessionSnapshot): Promise<string[]> {
   const term = new Terminal({
     cols: snapshot.cols,
@@ -39,6 +40,9 @@ export async function snapshotScreen(snapshot: SessionSnapshot): Promise<string[
     scrollback: 10_000,
     allowProposedApi: true,
   })
+  // Widths as the renderer's pane measures them.
+  term.loadAddon(new Unicode11Addon() as unknown as Parameters<Terminal['loadAddon']>[0])
+  term.unicode.activeVersion = '11'
   await new Promise<void>((r) => term.write(snapshot.data, r))
   const buf = term.buffer.active
   const lines: string[] = []
