@@ -28,21 +28,46 @@ async function installed(): Promise<{ contents: FakeWebContents; extra: FakeSess
 beforeEach(() => resetFake())
 
 describe('security restrictions (Electron checklist)', () => {
-  it('5: denies every permission request, check and device, on every session', async () => {
+  it('5: denies every permission request, check and device on every session, but the clipboard to the app’s top frame', async () => {
     const { extra } = await installed()
+    const top = { isMainFrame: true, requestingUrl: `${APP_ORIGIN}/index.html` }
     for (const s of [session.defaultSession, extra]) {
       expect(s.permissionRequest, 'request handler').toBeTypeOf('function')
-      for (const permission of [
-        'media',
-        'geolocation',
-        'notifications',
-        'clipboard-read',
-        'openExternal',
-      ]) {
+      for (const permission of ['media', 'geolocation', 'notifications', 'openExternal']) {
         const callback = vi.fn()
-        s.permissionRequest!(...([{}, permission, callback, {}] as never[]))
+        s.permissionRequest!(...([{}, permission, callback, top] as never[]))
         expect(callback).toHaveBeenCalledWith(false)
-        expect(s.permissionCheck!(...([{}, permission, APP_ORIGIN, {}] as never[]))).toBe(false)
+        expect(
+          s.permissionCheck!(...([{}, permission, APP_ORIGIN, { isMainFrame: true }] as never[])),
+        ).toBe(false)
+      }
+      for (const permission of ['clipboard-read', 'clipboard-sanitized-write']) {
+        const granted = vi.fn()
+        s.permissionRequest!(...([{}, permission, granted, top] as never[]))
+        expect(granted).toHaveBeenCalledWith(true)
+        const subframe = vi.fn()
+        s.permissionRequest!(
+          ...([{}, permission, subframe, { ...top, isMainFrame: false }] as never[]),
+        )
+        expect(subframe).toHaveBeenCalledWith(false)
+        const foreign = vi.fn()
+        s.permissionRequest!(
+          ...([
+            {},
+            permission,
+            foreign,
+            { isMainFrame: true, requestingUrl: 'https://evil.example/' },
+          ] as never[]),
+        )
+        expect(foreign).toHaveBeenCalledWith(false)
+        expect(
+          s.permissionCheck!(...([{}, permission, APP_ORIGIN, { isMainFrame: true }] as never[])),
+        ).toBe(true)
+        expect(
+          s.permissionCheck!(
+            ...([{}, permission, 'https://evil.example', { isMainFrame: true }] as never[]),
+          ),
+        ).toBe(false)
       }
       expect(s.devicePermission!(...([{ deviceType: 'usb', origin: APP_ORIGIN }] as never[]))).toBe(
         false,

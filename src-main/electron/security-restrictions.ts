@@ -10,7 +10,7 @@ import { externalUrlToOpen, isAllowedNavigation, permissionAllowed } from '../sh
  *  2 no Node integration ... shell/window-options.ts (nodeIntegration*: false)
  *  3 context isolation ..... shell/window-options.ts
  *  4 sandbox ............... shell/window-options.ts, app.enableSandbox() in main.ts
- *  5 permissions ........... here: every request, check and device permission denied
+ *  5 permissions ........... here: all denied but the clipboard, for the app's own top frame
  *  6 webSecurity on ........ shell/window-options.ts
  *  7 CSP ................... shell/csp.ts (meta in index.html, header in app-protocol.ts)
  *  8 no insecure content ... shell/window-options.ts (allowRunningInsecureContent: false)
@@ -48,15 +48,24 @@ export class SecurityRestrictions {
     this.log = log
   }
 
-  /** Item 5: the app needs no permission; Electron grants them all by default. */
+  /** Item 5: Electron grants every permission by default; the app's page gets the clipboard only. */
   private guardSession(s: Session): void {
-    s.setPermissionRequestHandler((_contents, permission, callback) => {
-      const granted = permissionAllowed(permission)
+    s.setPermissionRequestHandler((_contents, permission, callback, details) => {
+      // Only the app's top frame: a subframe (there should be none) gets nothing.
+      const url = details.isMainFrame ? details.requestingUrl : null
+      const granted = permissionAllowed(permission, url, this.appOrigin())
       if (!granted) this.log.warn(`denied permission request: ${permission}`)
       callback(granted)
     })
-    s.setPermissionCheckHandler((_contents, permission) => permissionAllowed(permission))
-    s.setDevicePermissionHandler((details) => permissionAllowed(details.deviceType))
+    s.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+      permissionAllowed(
+        permission,
+        details.isMainFrame === false ? null : requestingOrigin,
+        this.appOrigin(),
+      ),
+    )
+    // No device (USB, HID, serial) for anyone.
+    s.setDevicePermissionHandler(() => false)
   }
 
   private guardContents(contents: WebContents): void {

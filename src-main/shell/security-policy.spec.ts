@@ -47,9 +47,24 @@ describe('IPC sender (checklist 17)', () => {
 })
 
 describe('permissions (checklist 5)', () => {
-  it('denies everything', () => {
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
-      expect(permissionAllowed(p)).toBe(false)
+  it('denies everything but the clipboard, which only the app’s own page gets', () => {
+    const page = `${APP_ORIGIN}/index.html#/bottles/b1/terminal`
+    for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'midi']) {
+      expect(permissionAllowed(p, page, APP_ORIGIN)).toBe(false)
+    }
+    for (const p of ['clipboard-read', 'clipboard-sanitized-write']) {
+      expect(permissionAllowed(p, page, APP_ORIGIN)).toBe(true)
+      expect(permissionAllowed(p, APP_ORIGIN, APP_ORIGIN)).toBe(true)
+      for (const other of [
+        'https://evil.example/',
+        'bot-bottle://other/',
+        `https://app.example.com.attacker.com/${APP_ORIGIN}`,
+        'not a url',
+        null,
+        undefined,
+      ]) {
+        expect(permissionAllowed(p, other, APP_ORIGIN)).toBe(false)
+      }
     }
   })
 })

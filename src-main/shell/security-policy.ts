@@ -49,9 +49,27 @@ export function isTrustedSender(
   )
 }
 
-/** Item 5: every permission request and check is denied; the app needs none. */
-export function permissionAllowed(_permission: string): boolean {
-  return false
+/**
+ * Permissions the app's own page needs: the terminal's copy and paste
+ * (Ctrl/Cmd+Shift+C/V and its context menu use the async clipboard API).
+ */
+const APP_PERMISSIONS: ReadonlySet<string> = new Set([
+  'clipboard-read',
+  'clipboard-sanitized-write',
+])
+
+/**
+ * Item 5: every permission request and check is denied, except the
+ * clipboard for the app's own page (its origin, parsed): nothing else a page
+ * could load gets it, and the app needs nothing else.
+ */
+export function permissionAllowed(
+  permission: string,
+  requestingUrl: string | null | undefined,
+  appOrigin: string,
+): boolean {
+  if (!APP_PERMISSIONS.has(permission) || !requestingUrl) return false
+  return originOf(requestingUrl) === appOrigin
 }
 
 /**
