@@ -7,20 +7,7 @@ import { SessionService } from '../core/sessions/session-service'
 import { TEST_PROMPT, localShellProvider, snapshotScreen, waitFor } from '../core/sessions/testing'
 import { sessionHandlers } from '../rpc/handlers/sessions'
 import { RpcServer } from '../rpc/server'
-import { AltScreenTracker, DETACH_KEY, linkTerminal, splitInput } from './session-terminal'
-
-describe('splitInput', () => {
-  it('keeps parts within the limit and the text whole', () => {
-    expect(splitInput('')).toEqual([])
-    expect(splitInput('abcdefg', 3)).toEqual(['abc', 'def', 'g'])
-  })
-
-  it('never cuts a surrogate pair in two', () => {
-    const parts = splitInput('ab🍾cd', 3)
-    expect(parts).toEqual(['ab', '🍾c', 'd'])
-    expect(parts.join('')).toBe('ab🍾cd')
-  })
-})
+import { AltScreenTracker, DETACH_KEY, linkTerminal } from './session-terminal'
 
 describe('AltScreenTracker', () => {
   it('follows the last switch, also when a sequence is split across chunks', () => {

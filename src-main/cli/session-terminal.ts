@@ -1,5 +1,6 @@
 import { execa } from 'execa'
 import { StringDecoder } from 'node:string_decoder'
+import { splitSessionInput } from '../../src-shared/contract'
 import type { RpcClient } from '../../src-shared/rpc/client'
 import { DisposableStore, toDisposable } from '../core/base/lifecycle'
 import { FlowControlConstants } from '../core/sessions/flow-control'
@@ -8,9 +9,6 @@ import { FlowControlConstants } from '../core/sessions/flow-control'
 export const DETACH_KEY = '\x1d'
 
 const STTY_TIMEOUT_MS = 5000
-
-/** Largest `sessions.input` sent at once (the contract allows 1 MiB; a paste is split). */
-const INPUT_CHUNK_CHARS = 64 * 1024
 
 /**
  * Modes a session may have switched on in this terminal (serialized into the
@@ -101,7 +99,7 @@ export async function linkTerminal(o: SessionTerminalOptions): Promise<TerminalO
   }
 
   const send = (data: string): void => {
-    for (const part of splitInput(data)) {
+    for (const part of splitSessionInput(data)) {
       // A refusal (the session just ended) is followed by its exit event.
       client.call('sessions.input', { sessionId, data: part }).catch(() => {})
     }
@@ -183,19 +181,6 @@ async function rawOutput(stdin: NodeJS.ReadStream): Promise<void> {
   // Only a stream over a file descriptor is a terminal stty can set.
   if (typeof (stdin as { fd?: unknown }).fd !== 'number') return
   await execa('stty', ['-opost'], { stdin, timeout: STTY_TIMEOUT_MS, reject: false })
-}
-
-/** Input in `sessions.input`-sized parts, never cut between the halves of a surrogate pair. */
-export function splitInput(data: string, max: number = INPUT_CHUNK_CHARS): string[] {
-  const parts: string[] = []
-  for (let i = 0; i < data.length;) {
-    let end = Math.min(i + max, data.length)
-    const last = data.charCodeAt(end - 1)
-    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--
-    parts.push(data.slice(i, end))
-    i = end
-  }
-  return parts
 }
 
 /** Whether the session has the terminal on its alternate screen, from what it printed. */

@@ -64,6 +64,26 @@ export type SessionEvent = z.infer<typeof SessionEvent>
 
 const BySession = z.object({ sessionId: SessionId }).strict()
 
+/** The most one `sessions.input` carries. */
+export const SESSION_INPUT_MAX_CHARS = 1 << 20
+
+/**
+ * Input (a large paste) in parts one `sessions.input` each, sent in order;
+ * never cut between the halves of a surrogate pair.
+ */
+export function splitSessionInput(data: string, max: number = 64 * 1024): string[] {
+  const limit = Math.max(2, Math.min(max, SESSION_INPUT_MAX_CHARS))
+  const parts: string[] = []
+  for (let i = 0; i < data.length;) {
+    let end = Math.min(i + limit, data.length)
+    const last = data.charCodeAt(end - 1)
+    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--
+    parts.push(data.slice(i, end))
+    i = end
+  }
+  return parts
+}
+
 export const sessionMethods = {
   'sessions.open': method(
     z
@@ -78,7 +98,7 @@ export const sessionMethods = {
     'Sessions, running and ended (until dismissed)',
   ),
   'sessions.input': method(
-    z.object({ sessionId: SessionId, data: z.string().max(1 << 20) }).strict(),
+    z.object({ sessionId: SessionId, data: z.string().max(SESSION_INPUT_MAX_CHARS) }).strict(),
     Ok,
     'Keystrokes or pasted text for a session',
   ),

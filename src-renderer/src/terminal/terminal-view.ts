@@ -4,7 +4,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11'
 import { WebLinksAddon } from '@xterm/addon-web-links'
 import { WebglAddon } from '@xterm/addon-webgl'
 import { Terminal } from '@xterm/xterm'
-import type { SessionOutputEvent } from '../../../src-shared/contract'
+import { splitSessionInput, type SessionOutputEvent } from '../../../src-shared/contract'
 import type { RpcClient } from '../../../src-shared/rpc/client'
 import type { Disposable } from '../../../src-shared/rpc/transport'
 import { AckBuffer } from './flow-ack'
@@ -190,11 +190,14 @@ export class TerminalView {
 
   private sendInput(data: string): void {
     if (this.ended || this.disposed) return
-    this.options.client
-      .call('sessions.input', { sessionId: this.options.sessionId, data })
-      .catch((e: Error) => {
-        if (!this.disposed && !this.ended) this.options.onError(e.message)
-      })
+    // A paste larger than one call carries goes in parts, in order.
+    for (const part of splitSessionInput(data)) {
+      this.options.client
+        .call('sessions.input', { sessionId: this.options.sessionId, data: part })
+        .catch((e: Error) => {
+          if (!this.disposed && !this.ended) this.options.onError(e.message)
+        })
+    }
   }
 
   private scheduleFit(): void {
