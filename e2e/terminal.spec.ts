@@ -180,3 +180,49 @@ test('a resize of the pane reaches the guest’s pty', async ({ page, backend })
   await expect(find).toHaveCount(0)
   expect((await probe(page, sessionId)).bytesWritten).toBe(before.bytesWritten)
 })
+
+test('a flood stops at Ctrl-C, and a full-screen program comes back at its size after a reload', async ({
+  page,
+  backend,
+  consoleErrors,
+}) => {
+  test.setTimeout(120_000)
+  const sessionId = await showSession(page, backend.url, 'shell')
+  const start = await probe(page, sessionId)
+  await page.keyboard.type('yes FLOODING\n')
+  await waitProbe(page, sessionId, (p) => p.bytesWritten > start.bytesWritten + 2_000_000)
+  await page.keyboard.press('Control+C')
+  await page.keyboard.type('echo BACK-$((40+2))\n')
+  await waitProbe(page, sessionId, (p) => p.text.includes('BACK-42'))
+
+  // Alternate screen, drawn at the pty's size, held until a key.
+  await page.keyboard.type(
+    `printf '\\033[?1049h\\033[2J\\033[HFULLSCREEN %s END' "$(stty size)"; read x; printf '\\033[?1049l'\n`,
+  )
+  const full = await waitProbe(page, sessionId, (p) => /FULLSCREEN \d+ \d+ END/.test(p.text))
+  expect(full.text).toContain(`FULLSCREEN ${full.rows} ${full.cols} END`)
+  expect(full.text).not.toContain('BACK-42') // the alternate screen is what shows
+  await keepScreenshot(page, 'terminal-fullscreen')
+
+  await page.reload()
+  await page.locator(`[data-session-id="${sessionId}"] [role="tab"]`).click()
+  const back = await waitProbe(
+    page,
+    sessionId,
+    (p) => p.snapshots === 1 && p.text.includes('FULLSCREEN'),
+  )
+  expect(back.text).toContain(`FULLSCREEN ${full.rows} ${full.cols} END`)
+  expect(back.text).not.toContain('BACK-42')
+  expect([back.cols, back.rows]).toEqual([full.cols, full.rows])
+  await keepScreenshot(page, 'terminal-fullscreen-reattached')
+
+  // The program ends: the normal screen, scrollback and all, is back.
+  await page.getByTestId('terminal').click()
+  await page.keyboard.press('Enter')
+  await waitProbe(
+    page,
+    sessionId,
+    (p) => p.text.includes('BACK-42') && !/FULLSCREEN \d+ \d+ END/.test(p.text),
+  )
+  expect(consoleErrors).toEqual([])
+})
