@@ -109,8 +109,13 @@ describe.runIf(need('docker') && need('netns'))(
       expect(typeof (await open())).toBe('string')
 
       expect((await t.leftovers()).machines).toEqual([bottle.machineName])
+      expect(sessions.list(bottle.id).filter((s) => s.state === 'running')).toHaveLength(6)
       await bottles.stop(bottle.id)
       expect(bottles.get(bottle.id).state).toBe('stopped')
+      // Every session of the bottle ended with it (its scrollback stays until dismissed).
+      const ended = sessions.list(bottle.id)
+      expect(ended).toHaveLength(7) // and the one closed before
+      expect(ended.filter((s) => s.state === 'running')).toEqual([])
       expect(await t.leftovers()).toEqual({ networks: [], containers: [], machines: [] })
       await bottles.remove(bottle.id)
       expect(bottles.list()).toEqual([])
