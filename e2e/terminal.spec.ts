@@ -57,8 +57,13 @@ test.afterAll(async () => {
 /** Opens a session over the RPC and shows it in the bottle's terminal tab. */
 async function showSession(page: Page, url: string, kind: 'agent' | 'shell'): Promise<string> {
   const { id } = await rpc.call('sessions.open', { bottleId, kind })
-  await page.goto(`${url.split('#')[0]}#/bottles/${bottleId}/terminal`)
+  // The DOM renderer, asked for: what these tests read does not depend on the machine's GPU.
+  await page.goto(`${url.split('#')[0]}&renderer=dom#/bottles/${bottleId}/terminal`)
   await page.locator(`[data-session-id="${id}"] [role="tab"]`).click()
+  await expect(page.locator('[data-testid="terminal"]:visible')).toHaveAttribute(
+    'data-renderer',
+    'dom',
+  )
   await waitProbe(page, id, (p) => p.snapshots > 0 && p.text.trim().length > 0)
   await settled(page, id) // the shell's prompt is all there
   await page.getByTestId('terminal').click()
