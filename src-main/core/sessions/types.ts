@@ -3,7 +3,7 @@ import type { PtyCommand } from '../smolvm/types'
 
 /**
  * What to run for a new session of a bottle: the launch code provides
- * `smolvm machine exec --name N -i -t -e TERM=xterm-256color -w <workdir> -- <cmd>`
+ * `smolvm machine exec --name N -i -t -e TERM=xterm-256color -e LANG=C.UTF-8 -w <workdir> -- <cmd>`
  * (a login shell for `shell`). Throws an RpcError (e.g. PRECONDITION when the
  * bottle is not running) to refuse.
  */

@@ -104,11 +104,11 @@ describe('exec argv', () => {
     )
   })
 
-  it('session: -i -t, TERM, workdir, env, then the command', () => {
+  it('session: -i -t, TERM, a UTF-8 LANG, workdir, env, then the command', () => {
     const { args, hostEnv } = sessionArgv('b1', { workdir: '/workspace', env, command: ['claude'] })
     expect(args).toEqual(
       words(
-        'machine exec --name b1 -i -t -e TERM=xterm-256color -w /workspace -e HTTPS_PROXY=http://10.231.0.2:8888 -e ANTHROPIC_API_KEY -- claude',
+        'machine exec --name b1 -i -t -e TERM=xterm-256color -e LANG=C.UTF-8 -w /workspace -e HTTPS_PROXY=http://10.231.0.2:8888 -e ANTHROPIC_API_KEY -- claude',
       ),
     )
     expect(hostEnv).toEqual({ ANTHROPIC_API_KEY: 'sk-ant-secret' })
@@ -118,6 +118,15 @@ describe('exec argv', () => {
       command: ['sh'],
     })
     expect(own.args.filter((a) => a.startsWith('TERM='))).toEqual(['TERM=screen'])
+    // The agent's own locale wins.
+    const locale = sessionArgv('b1', {
+      workdir: '/w',
+      env: [{ key: 'LC_ALL', value: 'de_DE.UTF-8', secret: false }],
+      command: ['sh'],
+    })
+    expect(locale.args.filter((a) => a.startsWith('LANG=') || a.startsWith('LC_ALL='))).toEqual([
+      'LC_ALL=de_DE.UTF-8',
+    ])
   })
 })
 

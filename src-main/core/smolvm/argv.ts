@@ -187,8 +187,8 @@ export function machineExecArgv(
 }
 
 /**
- * The interactive session, for node-pty: `exec --name N -i -t -e TERM=… -w DIR [-e …] -- CMD`.
- * TERM is explicit because smolvm before 1.7.6 sets none in the guest.
+ * The interactive session, for node-pty: `exec --name N -i -t -e TERM=… -e LANG=… -w DIR [-e …] -- CMD`.
+ * TERM is explicit because smolvm before 1.7.6 sets none in the guest; LANG because images set none.
  */
 export function sessionArgv(
   name: string,
@@ -198,6 +198,11 @@ export function sessionArgv(
   assertGuestPath('workdir', o.workdir)
   if (o.command.length === 0) throw invalid('session: empty command')
   const term = o.env.some((v) => v.key === 'TERM') ? [] : ['-e', 'TERM=xterm-256color']
+  // A UTF-8 locale, or bash's readline mangles anything typed beyond ASCII
+  // (images set none; C.UTF-8 is in glibc ≥ 2.35 and Debian's, musl ignores it).
+  const locale = o.env.some((v) => v.key === 'LANG' || v.key === 'LC_ALL')
+    ? []
+    : ['-e', 'LANG=C.UTF-8']
   const env = envArgs(o.env)
   const args = [
     'machine',
@@ -207,6 +212,7 @@ export function sessionArgv(
     '-i',
     '-t',
     ...term,
+    ...locale,
     '-w',
     o.workdir,
     ...env.args,
