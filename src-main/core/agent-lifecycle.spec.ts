@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Teardown } from '../../src-shared/contract'
 import { need } from '../../test-support/prereqs'
+import { createBackend } from './backend'
 import { makeTestBottles, type TestBottles } from './bottles/testing'
+import { waitFor } from './sessions/testing'
 
 // Subnet pool of this file: 10.213.208.0/24.
 const POOL = '10.213.208.0/24'
@@ -47,6 +49,29 @@ describe.runIf(need('docker') && need('netns'))(
       })
       expect((await teardown).detail).toContain('exit code 7')
       expect(t.backend.bottles.get(id).state).toBe('stopped')
+      expect(await t.leftovers()).toEqual({ networks: [], containers: [], machines: [] })
+    })
+
+    it('a running bottle adopted after a restart gets its agent again, once', async () => {
+      const id = await launchRunning()
+      // The app restarts (the bottle was left running): a new backend on the same home.
+      const again = await createBackend({ mode: 'serve', env: t.env, watch: false })
+      try {
+        const adopted = await again.reconciler.reconcile()
+        expect(adopted.adopted).toContain(id)
+        const agent = await waitFor('the adopted bottle’s agent', () =>
+          again.sessions.list(id).find((s) => s.kind === 'agent' && s.state === 'running'),
+        )
+        // Closed on purpose: later looks do not open it again.
+        await again.sessions.close(agent.id)
+        await again.reconciler.tick()
+        await again.reconciler.reconcile()
+        expect(again.sessions.list(id).map((s) => [s.kind, s.state])).toEqual([['agent', 'exited']])
+        expect(again.bottles.get(id).state).toBe('running')
+      } finally {
+        again.dispose()
+      }
+      await t.backend.bottles.stop(id)
       expect(await t.leftovers()).toEqual({ networks: [], containers: [], machines: [] })
     })
 

@@ -97,6 +97,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     smolvm: () => tools.smolvm(),
     docker: () => tools.docker(),
   })
+  // A report made with other smolvm/docker paths says nothing about the new ones.
+  store.add(settings.onDidChange(() => preflight.invalidate()))
   const keeper = store.add(
     new RecordKeeper(new MetadataStore(paths.bottlesDir, logs.logger('metadata')), () =>
       secrets.all(),
@@ -155,7 +157,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   )
   // A removed bottle's ended sessions have nowhere to be shown: free their scrollback.
   store.add(bottles.onEvent((e) => e.kind === 'removed' && sessions.dismissAllForBottle(e.id)))
-  if (options.mode !== 'cli') store.add(runAgentSessions(bottles, sessions, log))
+  const agents = options.mode !== 'cli' ? store.add(runAgentSessions(bottles, sessions, log)) : null
   const egress = new EgressService({
     docker: () => tools.docker(),
     resolveBundle: (id) => {
@@ -173,6 +175,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       homeId,
       bottlesDir: paths.bottlesDir,
       log: logs.logger('reconcile'),
+      onAlive: agents ? (ids) => agents.resume(ids) : undefined,
     }),
   )
   const watch =

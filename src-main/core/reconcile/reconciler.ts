@@ -75,6 +75,8 @@ export class Reconciler implements Disposable {
       log: Logger
       /** UNREACHABLE_GRACE_MS unless a test shortens it. */
       unreachableGraceMs?: number
+      /** Every look: the running bottles found up (the app opens agents of ones it adopted). */
+      onAlive?: (ids: readonly string[]) => void
     },
   ) {}
 
@@ -181,6 +183,7 @@ export class Reconciler implements Disposable {
     const orphans = await this.orphansNow(seen, await this.drivenNow())
     bottles.setOrphans(orphans)
     if (judged.alive.length) this.o.log.info(`adopted running bottles: ${judged.alive.join(', ')}`)
+    this.o.onAlive?.(judged.alive)
     if (orphans.length)
       this.o.log.warn(`${orphans.length} orphan(s): ${orphans.map((o) => o.name).join(', ')}`)
     return { adopted: judged.alive, died, orphans }
@@ -191,6 +194,7 @@ export class Reconciler implements Disposable {
     const seen = await bottles.observe()
     const driven = await this.drivenNow()
     const judged = this.judgeWith(seen, false, driven)
+    this.o.onAlive?.(judged.alive)
     // Not awaited: one slow teardown (or VM that is slow to answer) must not hold up noticing the
     // next death. A bottle under repair is busy (skipped by the next looks, its resources claimed)
     // until the repair ends.
