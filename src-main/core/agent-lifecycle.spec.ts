@@ -63,7 +63,7 @@ describe.runIf(need('docker') && need('netns'))(
           again.sessions.list(id).find((s) => s.kind === 'agent' && s.state === 'running'),
         )
         // Closed on purpose: later looks do not open it again.
-        await again.sessions.close(agent.id)
+        await again.sessions.close(agent!.id)
         await again.reconciler.tick()
         await again.reconciler.reconcile()
         expect(again.sessions.list(id).map((s) => [s.kind, s.state])).toEqual([['agent', 'exited']])

@@ -250,7 +250,18 @@ export class PtySession {
     if (this.inputTimer === undefined) this.writeInput()
   }
 
-  resize(cols: number, rows: number): void {
+  /**
+   * The last size each viewer's connection asked for, in asking order: when
+   * the viewer whose size the pty has leaves (a CLI attach detaching from
+   * its 80×24 terminal), the one that asked most recently gets its size back.
+   */
+  private readonly sizes = new Map<string, { cols: number; rows: number }>()
+
+  resize(cols: number, rows: number, key?: string): void {
+    if (key !== undefined) {
+      this.sizes.delete(key)
+      this.sizes.set(key, { cols, rows })
+    }
     if (!this.running || (cols === this.cols && rows === this.rows)) return
     try {
       this.pty.resize(cols, rows)
@@ -350,7 +361,14 @@ export class PtySession {
   }
 
   private detach(viewer: Viewer): void {
-    if (this.viewers.delete(viewer)) this.flow.remove(viewer.consumer)
+    if (!this.viewers.delete(viewer)) return
+    this.flow.remove(viewer.consumer)
+    if ([...this.viewers].some((v) => v.key === viewer.key)) return
+    this.sizes.delete(viewer.key)
+    // The size of the viewer that asked last among those still watching.
+    const watching = new Set([...this.viewers].map((v) => v.key))
+    const last = [...this.sizes].filter(([k]) => watching.has(k)).pop()?.[1]
+    if (last) this.resize(last.cols, last.rows)
   }
 
   private writeInput(): void {

@@ -186,6 +186,26 @@ describe('SessionService with real ptys', () => {
     }
   })
 
+  it('gives the pty back the size of the viewer that remains when the one whose size it has leaves', async () => {
+    const svc = service()
+    const { id } = await openReady(svc)
+    const app = svc.attach(id, 'dashboard', recorder().viewer)
+    svc.resize(id, 121, 40, 'dashboard')
+    // A terminal attaches (bot-bottle attach) and takes its own size.
+    const cli = svc.attach(id, 'attach-cli', recorder().viewer)
+    svc.resize(id, 80, 24, 'attach-cli')
+    expect(svc.get(id)).toMatchObject({ cols: 80, rows: 24 })
+    cli.dispose()
+    expect(svc.get(id)).toMatchObject({ cols: 121, rows: 40 })
+    svc.input(id, 'stty size\r')
+    await waitFor('stty size', async () =>
+      (await snapshotScreen(await svc.snapshot(id))).includes('40 121'),
+    )
+    // The last viewer leaving changes nothing: the session keeps its size.
+    app.dispose()
+    expect(svc.get(id)).toMatchObject({ cols: 121, rows: 40 })
+  })
+
   it('resizes the pty the process sees', async () => {
     const svc = service()
     const { id } = await openReady(svc)

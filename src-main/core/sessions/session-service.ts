@@ -115,8 +115,9 @@ export class SessionService implements Disposable {
     this.find(sessionId).input(data)
   }
 
-  resize(sessionId: string, cols: number, rows: number): void {
-    this.find(sessionId).resize(cols, rows)
+  /** `viewerKey`: the connection asking (its size comes back when another viewer leaves). */
+  resize(sessionId: string, cols: number, rows: number, viewerKey?: string): void {
+    this.find(sessionId).resize(cols, rows, viewerKey)
   }
 
   ack(sessionId: string, viewerKey: string, chars: number): void {

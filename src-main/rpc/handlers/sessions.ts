@@ -32,8 +32,8 @@ export function sessionHandlers(
         service.input(sessionId, data)
         return {}
       },
-      'sessions.resize': ({ sessionId, cols, rows }) => {
-        service.resize(sessionId, cols, rows)
+      'sessions.resize': ({ sessionId, cols, rows }, ctx) => {
+        service.resize(sessionId, cols, rows, ctx.connectionId)
         return {}
       },
       'sessions.ack': ({ sessionId, chars }, ctx) => {
