@@ -160,6 +160,7 @@ export class FakeShellBackend {
       'manifest.get': () => ({
         path: '/home/me/.config/bot-bottle/manifest.yaml',
         text: '',
+        version: 'sha256:0',
         valid: true,
         issues: [],
         agents: this.agents.map((name) => ({

@@ -187,11 +187,15 @@ export const bottleMethods = {
       .object({
         id: Slug,
         direction: z.enum(['in', 'out']),
+        /** A destination ending in `/` (or an existing host folder) receives the source's name. */
         hostPath: HostPath,
         guestPath: GuestPath,
+        /** Copy-out: replace an existing host file; without it that is CONFLICT (details.path). */
+        overwrite: z.boolean().default(false),
       })
       .strict(),
-    z.object({ bytes: z.number().nonnegative() }),
+    /** The paths actually used (a folder destination resolved to the file). */
+    z.object({ bytes: z.number().nonnegative(), hostPath: HostPath, guestPath: GuestPath }),
     'Copy one file into or out of the guest',
   ),
   'bottles.logs': method(

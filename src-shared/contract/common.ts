@@ -24,7 +24,7 @@ export const IsoTime = z.string().min(1).max(64)
 /** An absolute host path (POSIX on the hosts Bot Bottle supports). */
 export const HostPath = z
   .string()
-  .min(1)
+  .min(1, 'required: an absolute path')
   .max(4096)
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !p.includes('\0'), 'must not contain NUL')

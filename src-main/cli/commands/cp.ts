@@ -1,3 +1,4 @@
+import { RpcError, isRpcError } from '../../../src-shared/rpc/errors'
 import { UsageError } from '../args'
 import { jsonOption, type CliCommand } from '../command'
 import { findBottle, hostPath, positional, printJson, withBackend } from './common'
@@ -8,12 +9,27 @@ function guestSide(arg: string): { ref: string; path: string } | null {
   return m ? { ref: m[1] as string, path: m[2] as string } : null
 }
 
+/** Absolute, keeping a trailing `/` ("into this folder"), which resolving drops. */
+function hostArg(arg: string): string {
+  const path = hostPath(arg)
+  return arg.endsWith('/') && !path.endsWith('/') ? `${path}/` : path
+}
+
+/** The backend's refusal to replace a host file, saying how to. */
+function forceHint(e: unknown): never {
+  const path = isRpcError(e) && e.code === 'CONFLICT' && (e.details as { path?: unknown })?.path
+  if (typeof path === 'string')
+    throw new RpcError('CONFLICT', `${path} already exists (--force replaces it)`, { path })
+  throw e
+}
+
 export const cpCommand: CliCommand = {
   name: 'cp',
-  summary: 'Copy one file into or out of a bottle',
+  summary: 'Copy one file into or out of a bottle (--force replaces an existing host file)',
   usage:
-    'bot-bottle cp <bottle>:<guest path> <host path>  |  bot-bottle cp <host path> <bottle>:<guest path>',
-  options: { ...jsonOption },
+    'bot-bottle cp [--force] [--json] <bottle>:<guest file> <host file | host folder/>  |  ' +
+    'bot-bottle cp [--json] <host file> <bottle>:<guest file | guest folder/>',
+  options: { force: { type: 'boolean' }, ...jsonOption },
   async run(args, io) {
     const src = positional(args, 0, 'source')
     const dst = positional(args, 1, 'destination')
@@ -23,20 +39,23 @@ export const cpCommand: CliCommand = {
       throw new UsageError('exactly one side must be <bottle>:<absolute guest path>')
     }
     const guest = (from ?? to) as { ref: string; path: string }
-    const host = hostPath(from ? dst : src)
     const direction = from ? 'out' : 'in'
+    const overwrite = args.options.force === true
     const result = await withBackend(io, async ({ bottles }) => {
       await bottles.load()
       const { id } = findBottle(bottles.list(), guest.ref)
-      return { id, ...(await bottles.cp(id, direction, host, guest.path)) }
+      const host = hostArg(from ? dst : src)
+      const copied = await bottles
+        .cp(id, direction, host, guest.path, { overwrite })
+        .catch(forceHint)
+      return { id, ...copied }
     })
-    if (args.options.json)
-      printJson(io, { direction, hostPath: host, guestPath: guest.path, ...result })
+    if (args.options.json) printJson(io, { direction, ...result })
     else
       io.out(
         direction === 'in'
-          ? `copied ${result.bytes} bytes to ${result.id}:${guest.path}`
-          : `copied ${result.bytes} bytes to ${host}`,
+          ? `copied ${result.bytes} bytes to ${result.id}:${result.guestPath}`
+          : `copied ${result.bytes} bytes to ${result.hostPath}`,
       )
     return 0
   },

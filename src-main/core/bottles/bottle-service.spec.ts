@@ -27,10 +27,12 @@ describe.runIf(need('docker') && need('netns'))(
       const sub = bottles.onEvent((e) => events.push(e))
       const launched = await bottles.launch({
         agent: 'tester',
-        projectDir: t.projectDir,
+        // A trailing slash (a picker's, a paste's) names the same folder.
+        projectDir: `${t.projectDir}/`,
         copyWorkdir: true,
       })
       expect(launched.state).toBe('launching')
+      expect(launched.projectDir).toBe(t.projectDir)
       const bottle = await bottles.settled(launched.id)
       sub.dispose()
       expect(bottle.error).toBeNull()
@@ -76,7 +78,11 @@ describe.runIf(need('docker') && need('netns'))(
       ])
 
       const out = join(t.home, 'readme-copy.md')
-      expect(await bottles.cp(bottle.id, 'out', out, '/workspace/README.md')).toEqual({ bytes: 8 })
+      expect(await bottles.cp(bottle.id, 'out', out, '/workspace/README.md')).toEqual({
+        bytes: 8,
+        hostPath: out,
+        guestPath: '/workspace/README.md',
+      })
       expect(await readFile(out, 'utf8')).toBe('# hello\n')
 
       // The session provider: the agent's command under `exec -i -t`, the secret in the env only.
@@ -138,6 +144,12 @@ describe.runIf(need('docker') && need('netns'))(
       await expect(
         t.backend.bottles.launch({ agent: 'tester', projectDir: 'relative/dir' }),
       ).rejects.toMatchObject({ code: 'INVALID_PARAMS', message: /projectDir: / })
+      await expect(
+        t.backend.bottles.launch({ agent: 'tester', projectDir: '' }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_PARAMS',
+        message: 'invalid launch: projectDir: required: an absolute path',
+      })
     })
 
     it('retries a failed bottle under the same id, and refuses what its state does not allow', async () => {

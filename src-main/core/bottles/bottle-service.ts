@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { z } from 'zod'
 import {
   LaunchParams,
@@ -31,6 +31,7 @@ import type { SubnetAllocator } from '../plan/subnet'
 import type { GuestEnvVar, PtyCommand, Smolvm } from '../smolvm/types'
 import { followBottleLog, readBottleLog } from './bottle-logs'
 import { BottleLocks, type BottleLock } from './bottle-lock'
+import { copyGuestFile, type CopyResult } from './copy-file'
 import { CapturedLogs } from './log-capture'
 import type { BottleRecord } from './metadata'
 import { observe, type Observation } from './observe'
@@ -345,7 +346,8 @@ export class BottleService implements Disposable {
   async launch(input: z.input<typeof LaunchParams>): Promise<Bottle> {
     const parsed = LaunchParams.safeParse(input)
     if (!parsed.success) throw invalidParams('launch', parsed.error)
-    const params = parsed.data
+    // `/p/demo/` and `/p//demo` are the folder `/p/demo` (one entry in the recent list, one name).
+    const params = { ...parsed.data, projectDir: resolve(parsed.data.projectDir) }
     await this.requirePreflight()
     await this.load()
     const taken = new Set(this.o.keeper.all().map((r) => r.bottle.id))
@@ -527,27 +529,17 @@ export class BottleService implements Disposable {
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
   }
 
-  /** Copies one file in or out of the guest; returns its size. */
+  /** Copies one file in or out of the guest (rules in copy-file.ts); returns its size and the paths used. */
   async cp(
     id: string,
     direction: 'in' | 'out',
     hostPath: string,
     guestPath: string,
-  ): Promise<{ bytes: number }> {
+    o: { overwrite?: boolean } = {},
+  ): Promise<CopyResult> {
     const r = this.running(id)
     const smolvm = await this.o.smolvm()
-    if (direction === 'in') {
-      const s = await stat(hostPath).catch(() => null)
-      if (!s?.isFile())
-        throw new RpcError(
-          'INVALID_PARAMS',
-          `hostPath: ${hostPath} is not a file (smolvm copies single files)`,
-        )
-      await smolvm.cpIn(r.bottle.machineName, hostPath, guestPath)
-      return { bytes: s.size }
-    }
-    await smolvm.cpOut(r.bottle.machineName, guestPath, hostPath)
-    return { bytes: (await stat(hostPath)).size }
+    return copyGuestFile(smolvm, r.bottle.machineName, { direction, hostPath, guestPath, ...o })
   }
 
   logs(id: string, source: LogSource, tail: number): Promise<LogLine[]> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { AgentSummary, ManifestIssue, ManifestState } from '../../../src-shared/contract'
 import { RpcError } from '../../../src-shared/rpc/errors'
@@ -11,11 +12,13 @@ import type { AgentSpec, Manifest } from './schema'
 /**
  * The user's manifest.yaml: written with the default `claude` agent on first
  * run, read fresh on every use (the user edits it by hand too), validated with
- * positions, saved atomically.
+ * positions, saved atomically, and only over the version the save was based on.
  */
 export class ManifestService {
   private readonly changed = new Emitter<ManifestState>()
   readonly onDidChange: Event<ManifestState> = this.changed.event
+  /** Saves in this process, one at a time: a version check and its write are never interleaved. */
+  private saving: Promise<unknown> = Promise.resolve()
 
   constructor(
     readonly path: string,
@@ -35,7 +38,8 @@ export class ManifestService {
 
   async get(): Promise<ManifestState> {
     await this.ensure()
-    return this.state(await readFile(this.path, 'utf8'))
+    const bytes = await readFile(this.path)
+    return this.state(bytes.toString('utf8'), manifestVersion(bytes))
   }
 
   validate(text: string): { valid: boolean; issues: ManifestIssue[] } {
@@ -43,8 +47,12 @@ export class ManifestService {
     return { valid: issues.length === 0, issues }
   }
 
-  async save(text: string): Promise<ManifestState> {
-    const state = this.state(text)
+  /**
+   * Saves `text` if the file is still at `baseVersion` (the version the editor
+   * read); refused with CONFLICT, the file untouched, when it changed on disk.
+   */
+  async save(text: string, baseVersion: string): Promise<ManifestState> {
+    const state = this.state(text, manifestVersion(text))
     if (!state.valid) {
       const first = state.issues[0]
       throw new RpcError(
@@ -55,9 +63,32 @@ export class ManifestService {
         },
       )
     }
-    await writeFileAtomic(this.path, text, 0o644)
+    const write = this.saving.then(async () => {
+      // Checked right before the atomic write: only another program writing in between can slip by.
+      const current = await this.currentVersion()
+      if (current !== baseVersion) {
+        throw new RpcError(
+          'CONFLICT',
+          `manifest not saved: ${this.path} changed on disk since it was opened` +
+            `${current === null ? ' (it was deleted)' : ''}; load the file's version or overwrite it`,
+        )
+      }
+      await writeFileAtomic(this.path, text, 0o644)
+    })
+    this.saving = write.catch(() => undefined)
+    await write
     this.changed.fire(state)
     return state
+  }
+
+  /** The version of the file's bytes now; null when there is no file. */
+  private async currentVersion(): Promise<string | null> {
+    try {
+      return manifestVersion(await readFile(this.path))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw e
+    }
   }
 
   /** The valid manifest, or a PRECONDITION error naming the first problem and its line. */
@@ -90,11 +121,12 @@ export class ManifestService {
     return agent
   }
 
-  private state(text: string): ManifestState {
+  private state(text: string, version: string): ManifestState {
     const { manifest, issues } = parseManifest(text)
     return {
       path: this.path,
       text,
+      version,
       valid: issues.length === 0,
       issues,
       agents: manifest
@@ -106,6 +138,11 @@ export class ManifestService {
   dispose(): void {
     this.changed.dispose()
   }
+}
+
+/** A sha256 of the bytes (a string counts as its UTF-8 bytes, as it is written). */
+export function manifestVersion(bytes: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
 export function summarize(name: string, a: AgentSpec): AgentSummary {

@@ -12,9 +12,10 @@ export class PreflightService {
 
   run(): Promise<PreflightReport> {
     const report = runPreflight(this.deps)
-    this.last = { at: Date.now(), report }
+    const last = { at: Date.now(), report }
+    this.last = last
     report.catch(() => {
-      this.last = null
+      if (this.last === last) this.last = null
     })
     return report
   }
@@ -26,5 +27,13 @@ export class PreflightService {
       if (report?.ok) return report
     }
     return this.run()
+  }
+
+  /**
+   * Forgets the last report, so the next launch checks again: call it when
+   * what the checks depend on changed (the smolvm or docker path in Settings).
+   */
+  invalidate(): void {
+    this.last = null
   }
 }

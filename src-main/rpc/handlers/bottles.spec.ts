@@ -73,7 +73,7 @@ describe.runIf(need('docker') && need('netns'))(
           hostPath: host,
           guestPath: '/workspace/in.txt',
         }),
-      ).toEqual({ bytes: 14 })
+      ).toEqual({ bytes: 14, hostPath: host, guestPath: '/workspace/in.txt' })
       const back = join(t.home, 'back.txt')
       await client.call('bottles.cp', {
         id: launched.id,
@@ -146,13 +146,15 @@ describe.runIf(need('docker') && need('netns'))(
           { path: 'agents.tester.cpus', message: 'expected number, got text', line: 4, column: 11 },
         ],
       })
-      await expect(client.call('manifest.save', { text: bad })).rejects.toMatchObject({
+      const baseVersion = state.version
+      await expect(client.call('manifest.save', { text: bad, baseVersion })).rejects.toMatchObject({
         code: 'INVALID_PARAMS',
         message: expect.stringContaining('manifest.yaml:4:11: agents.tester.cpus'),
       })
       expect(await readFile(t.backend.paths.manifestPath, 'utf8')).toBe(testManifest())
       const saved = await client.call('manifest.save', {
         text: testManifest('  second:\n    image: localhost:49151/x:1\n'),
+        baseVersion,
       })
       expect(saved.agents.map((a) => a.name)).toEqual(['tester', 'second'])
     })

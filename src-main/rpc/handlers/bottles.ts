@@ -43,7 +43,7 @@ export function bottleHandlers(deps: {
       'bottles.get': ({ id }) => fresh(() => bottles.get(id)),
       'bottles.launch': async (params) => {
         const bottle = await bottles.launch(params)
-        await settings.touchRecentProject(params.projectDir)
+        await settings.touchRecentProject(bottle.projectDir)
         return bottle
       },
       'bottles.retry': ({ id }) => bottles.retry(id),
@@ -66,9 +66,9 @@ export function bottleHandlers(deps: {
         await fresh(() => bottles.get(id))
         return bottles.exec(id, command, { workdir, timeoutMs })
       },
-      'bottles.cp': async ({ id, direction, hostPath, guestPath }) => {
+      'bottles.cp': async ({ id, direction, hostPath, guestPath, overwrite }) => {
         await fresh(() => bottles.get(id))
-        return bottles.cp(id, direction, hostPath, guestPath)
+        return bottles.cp(id, direction, hostPath, guestPath, { overwrite })
       },
       'bottles.logs': async ({ id, source, tail }) => {
         await fresh(() => bottles.get(id))

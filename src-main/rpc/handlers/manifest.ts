@@ -8,7 +8,7 @@ export function manifestHandlers(
     methods: {
       'manifest.get': () => manifest.get(),
       'manifest.validate': ({ text }) => manifest.validate(text),
-      'manifest.save': ({ text }) => manifest.save(text),
+      'manifest.save': ({ text, baseVersion }) => manifest.save(text, baseVersion),
     },
     topics: {},
   }
