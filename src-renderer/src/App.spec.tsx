@@ -26,6 +26,22 @@ describe('dashboard shell', () => {
     expect(within(list).getByText('Running')).toBeTruthy()
   })
 
+  it('tells two bottles of one agent and folder apart by their slug', async () => {
+    const same = { agent: 'shell', projectDir: '/home/me/demo' }
+    const fake = baseBackend().topic('bottles.events', (_p, sink) =>
+      sink.emit({
+        kind: 'snapshot',
+        bottles: [makeBottle('shell-demo-3f2a1c', same), makeBottle('shell-demo-9b0e44', same)],
+        orphans: [],
+      }),
+    )
+    mount(<App />, fake)
+    const list = await screen.findByRole('listbox', { name: 'Bottles' })
+    await waitFor(() => expect(within(list).getAllByText('demo')).toHaveLength(2))
+    expect(within(list).getByText('3f2a1c').getAttribute('title')).toBe('bottle shell-demo-3f2a1c')
+    expect(within(list).getByText('9b0e44')).toBeTruthy()
+  })
+
   it('updates a row from a state event without any request', async () => {
     let sink: FakeSink<'bottles.events'> | null = null
     const fake = baseBackend().topic('bottles.events', (_p, s) => {

@@ -64,6 +64,13 @@ export type SessionEvent = z.infer<typeof SessionEvent>
 
 const BySession = z.object({ sessionId: SessionId }).strict()
 
+/**
+ * Sessions (the agent's and shells) that run at once per bottle: each holds
+ * one of the 8 connections smolvm's guest agent serves per VM, and its status
+ * ping, the self-test, execs and cps must always find one free.
+ */
+export const MAX_SESSIONS_PER_BOTTLE = 6
+
 /** The most one `sessions.input` carries. */
 export const SESSION_INPUT_MAX_CHARS = 1 << 20
 

@@ -1,3 +1,4 @@
+import { MAX_SESSIONS_PER_BOTTLE } from '../../../src-shared/contract'
 import { RpcError } from '../../../src-shared/rpc/errors'
 import type { SessionCommandProvider } from '../sessions/types'
 
@@ -6,11 +7,11 @@ const AGENT_CONNECTIONS = 8
 
 /**
  * Terminal sessions (the agent's and shells) each hold one of those
- * connections for their whole life. At most this many run per bottle, so
- * smolvm's status ping, the self-test, an exec or a cp always find one free
- * — an agent with none reads `unreachable`.
+ * connections for their whole life. At most MAX_SESSIONS_PER_BOTTLE run per
+ * bottle, so smolvm's status ping, the self-test, an exec or a cp always find
+ * one free — an agent with none reads `unreachable`.
  */
-export const MAX_SESSIONS_PER_BOTTLE = 6
+export { MAX_SESSIONS_PER_BOTTLE }
 
 /**
  * The session provider, refusing a session beyond the cap. `running` counts

@@ -36,6 +36,10 @@ export const BottleRow = memo(function BottleRow({ id, selected, focusable, onSe
         <span className="bottle-folder" title={bottle.projectDir}>
           {baseName(bottle.projectDir)}
         </span>
+        {/* Two bottles of one agent and folder differ by their slug's last part. */}
+        <span className="bottle-tag" title={`bottle ${id}`}>
+          {id.slice(id.lastIndexOf('-') + 1)}
+        </span>
         <RowTime bottle={bottle} />
       </div>
       {reason && (

@@ -55,7 +55,11 @@ export function BootTimeline({ bottle, onRetry, retrying }: Props) {
                 : ''}
             </span>
             {step.detail && <span className="step-detail muted small">{step.detail}</span>}
-            {step.error && (
+            {step.error && isCancel(step) && (
+              // Asked for, not a failure: said plainly, without the wire code.
+              <span className="step-detail muted small">{sentence(step.error.message)}</span>
+            )}
+            {step.error && !isCancel(step) && (
               <div className="step-error" role="alert">
                 <p>
                   <strong>{step.error.message}</strong> <code>{step.error.code}</code>
@@ -83,6 +87,17 @@ export function BootTimeline({ bottle, onRetry, retrying }: Props) {
       )}
     </section>
   )
+}
+
+function isCancel(step: LaunchStep): boolean {
+  return step.state === 'cancelled' || step.error?.code === 'CANCELLED'
+}
+
+/** "launch cancelled" → "Launch cancelled." */
+function sentence(message: string): string {
+  const s = message.trim()
+  if (!s) return 'Cancelled.'
+  return `${s[0]!.toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`
 }
 
 function StepCommand({ error }: { error: NonNullable<LaunchStep['error']> }) {

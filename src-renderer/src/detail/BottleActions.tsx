@@ -124,9 +124,8 @@ export function BottleActions({ bottle }: { bottle: Bottle }) {
         >
           <p>
             {state === 'running' || state === 'launching'
-              ? 'The bottle is stopped first: its sessions end and '
-              : ''}
-            its VM, bundle container and network are deleted, and it leaves the list.
+              ? 'The bottle is stopped first: its sessions end, its VM, bundle container and network are deleted, and it leaves the list.'
+              : 'It leaves the list, with its timeline, kept logs and ended sessions; whatever is left of its VM, bundle container and network is deleted.'}
             {bottle.copyWorkdir
               ? ' Its copy of the project is lost; copy out what you need first.'
               : ' Your project folder is not touched.'}

@@ -208,6 +208,20 @@ describe('bottle detail', () => {
     expect(secretRow.textContent).toContain('secret')
   })
 
+  it('never says the project is mounted: it is copied or not there', async () => {
+    const { fake } = withBottles(
+      makeBottle('notcopied', { copyWorkdir: false }),
+      makeBottle('copied', { copyWorkdir: true }),
+    )
+    mount(<App />, fake, '#/bottles/notcopied/info')
+    expect(
+      await screen.findByText(
+        'not copied into /workspace (the agent sees only its manifest volumes, if any)',
+      ),
+    ).toBeTruthy()
+    expect(screen.queryByText(/mounted at/)).toBeNull()
+  })
+
   it('edits the running allowlist and shows a refused rule beside it', async () => {
     const { fake } = withBottles(makeBottle('eg', { egress: ['api.anthropic.com'] }))
     fake.method('egress.get', () => ({ rules: ['api.anthropic.com', 'registry.npmjs.org'] }))

@@ -11,7 +11,10 @@ export function BottleInfo({ bottle }: { bottle: Bottle }) {
     ['Project folder', bottle.projectDir],
     [
       'Project',
-      bottle.copyWorkdir ? `copied into ${bottle.workdir}` : `mounted at ${bottle.workdir}`,
+      // Never mounted by Bot Bottle: only the agent's `volumes` in the manifest mount host folders.
+      bottle.copyWorkdir
+        ? `copied into ${bottle.workdir}`
+        : `not copied into ${bottle.workdir} (the agent sees only its manifest volumes, if any)`,
     ],
     ['Network', bottle.network?.name ?? '—'],
     ['Subnet', bottle.network?.subnet ?? '—'],

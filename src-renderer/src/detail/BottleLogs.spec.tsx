@@ -3,6 +3,7 @@ import { act, fireEvent, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LogLine } from '../../../src-shared/contract'
 import { App } from '../App'
+import { clockTime } from '../lib/format'
 import { appendCapped, type LogFeedState } from '../stores/log-feed'
 import type { FakeSink } from '../test-support/fake-backend'
 import { makeBottle } from '../test-support/factories'
@@ -94,6 +95,72 @@ describe('bottle logs', () => {
     const alert = await screen.findByRole('alert')
     expect(alert.textContent).toContain('The Bundle log is not available')
     expect(alert.textContent).toContain('UNAVAILABLE')
+  })
+
+  it('shows the bundle’s JSON lines as time, level, scope, message and fields; the raw text stays searchable', async () => {
+    const json = (fields: object): string => JSON.stringify(fields)
+    const listening = json({
+      time: '2026-01-01T10:00:00.004Z',
+      type: 'log',
+      level: 'info',
+      scope: 'egress',
+      msg: 'egress proxy listening',
+      proxy: '10.238.0.130:8888',
+    })
+    const refused = json({
+      time: '2026-01-01T10:00:01.250Z',
+      type: 'log',
+      level: 'warn',
+      scope: 'egress',
+      msg: 'rule refused',
+      rule: '*.evil',
+    })
+    const { fake } = logsBackend([line(1, listening), line(2, refused), line(3, 'plain words')])
+    mount(<App />, fake, '#/bottles/logs/logs')
+    const log = await screen.findByRole('log', { name: 'Bundle log' })
+    await waitFor(() => expect(log.textContent).toContain('plain words'))
+    const rows = [...log.querySelectorAll<HTMLElement>('.logline')]
+    expect(rows.map((r) => r.textContent)).toEqual([
+      `${clockTime('2026-01-01T10:00:00.004Z')}INFO  egress egress proxy listening  proxy=10.238.0.130:8888`,
+      `${clockTime('2026-01-01T10:00:01.250Z')}WARN  egress rule refused  rule=*.evil`,
+      `${clockTime(line(3).time)}plain words`,
+    ])
+    expect(rows[0]!.title).toBe(listening)
+    expect(rows[1]!.classList.contains('logline-warn')).toBe(true)
+    expect(log.textContent).not.toContain('"level"')
+    // The raw JSON is what a filter finds as well as what is shown.
+    const filter = screen.getByLabelText('Filter Bundle log')
+    fireEvent.change(filter, { target: { value: '"level":"warn"' } })
+    await waitFor(() => expect(screen.getByText('1 of 3 lines')).toBeTruthy())
+    expect(log.textContent).toContain('rule refused')
+    fireEvent.change(filter, { target: { value: 'WARN  egress' } })
+    await waitFor(() => expect(screen.getByText('1 of 3 lines')).toBeTruthy())
+    fireEvent.change(filter, { target: { value: 'proxy=10.238' } })
+    await waitFor(() => expect(screen.getByText('1 of 3 lines')).toBeTruthy())
+    expect([...log.querySelectorAll('mark')].map((m) => m.textContent)).toEqual(['proxy=10.238'])
+  })
+
+  it('shows VM console lines without a time: they have none of their own', async () => {
+    const console0: LogLine[] = [
+      { time: '2026-01-01T10:00:00.000Z', source: 'console', text: 'booted' },
+      { time: '2026-01-01T10:00:00.000Z', source: 'console', text: 'agent ready' },
+    ]
+    const fake = baseBackend()
+      .topic('bottles.events', (_p, s) =>
+        s.emit({ kind: 'snapshot', bottles: [makeBottle('logs')], orphans: [] }),
+      )
+      .topic('bottles.logFollow', () => {})
+      .method('bottles.logs', ({ source }) => (source === 'console' ? console0 : []))
+    mount(<App />, fake, '#/bottles/logs/logs')
+    fireEvent.click(await screen.findByRole('tab', { name: 'VM console' }))
+    const log = await screen.findByRole('log', { name: 'VM console log' })
+    await waitFor(() => expect(log.textContent).toContain('agent ready'))
+    expect([...log.querySelectorAll('.logline')].map((r) => r.textContent)).toEqual([
+      'booted',
+      'agent ready',
+    ])
+    expect(log.querySelector('.logline-time')).toBeNull()
+    expect(screen.getByText(/The VM console has no timestamps of its own/)).toBeTruthy()
   })
 
   it('renders a window of a 10,000-line log, not every line', async () => {

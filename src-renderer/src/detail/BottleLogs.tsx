@@ -5,9 +5,14 @@ import { LogView } from './LogView'
 
 type Source = 'bundle' | 'console' | 'backend' | 'egress'
 
-const SOURCES: { key: Source; label: string; empty: string }[] = [
+const SOURCES: { key: Source; label: string; empty: string; note?: string }[] = [
   { key: 'bundle', label: 'Bundle', empty: 'The bundle container has written nothing yet.' },
-  { key: 'console', label: 'VM console', empty: 'The VM console is empty.' },
+  {
+    key: 'console',
+    label: 'VM console',
+    empty: 'The VM console is empty.',
+    note: 'The VM console has no timestamps of its own: lines show in the order written, without a time.',
+  },
   { key: 'backend', label: 'Backend', empty: 'The backend has logged nothing about this bottle.' },
   { key: 'egress', label: 'Egress', empty: 'No requests through the proxy yet.' },
 ]
@@ -41,6 +46,7 @@ export function BottleLogs({ id }: { id: string }) {
           feed={feeds[source]}
           label={`${current.label} log`}
           emptyText={current.empty}
+          note={current.note}
         />
       </TabPanel>
     </div>

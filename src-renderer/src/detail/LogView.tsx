@@ -4,6 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice'
 import { Highlight } from '../components/Highlight'
 import { VirtualList } from '../components/VirtualList'
 import { clockTime } from '../lib/format'
+import { entryText } from '../lib/log-entry'
 import { useConnection } from '../stores/connection-store'
 import { LOG_CAP, type LogFeed, type LogRow } from '../stores/log-feed'
 
@@ -15,14 +16,17 @@ interface Props {
   label: string
   /** Shown when the log is empty. */
   emptyText: string
+  /** A word on how to read this log, above its lines. */
+  note?: string
 }
 
 /**
  * A followed log: lines as they come (kept to the newest 10,000, only the
- * visible ones rendered), a filter box that narrows and highlights, and
- * "follow" that sticks to the end until you scroll up.
+ * visible ones rendered), wrapped to the width, JSON lines shown as their
+ * parts; a filter box that narrows (on the raw line or what is shown) and
+ * highlights, and "follow" that sticks to the end until you scroll up.
  */
-export function LogView({ feed, label, emptyText }: Props) {
+export function LogView({ feed, label, emptyText, note }: Props) {
   useEffect(() => feed.start(), [feed])
   const { rows, status, error, trimmed } = useStore(feed)
   const [filter, setFilter] = useState('')
@@ -33,7 +37,11 @@ export function LogView({ feed, label, emptyText }: Props) {
   const shown = useMemo(() => {
     if (!query) return rows
     const q = query.toLowerCase()
-    return rows.filter((r) => r.text.toLowerCase().includes(q))
+    return rows.filter(
+      (r) =>
+        r.text.toLowerCase().includes(q) ||
+        (r.entry !== undefined && entryText(r.entry).toLowerCase().includes(q)),
+    )
   }, [rows, query])
 
   return (
@@ -64,6 +72,7 @@ export function LogView({ feed, label, emptyText }: Props) {
         error && <ErrorNotice error={error} title={`The ${label} is not available`} compact />
       )}
       {status === 'ended' && <p className="muted small">The log stream ended.</p>}
+      {note && <p className="muted small logview-note">{note}</p>}
       {rows.length === 0 ? (
         status === 'error' ? null : (
           <p className="muted logview-empty">
@@ -76,7 +85,7 @@ export function LogView({ feed, label, emptyText }: Props) {
         <VirtualList
           items={shown}
           rowHeight={ROW_HEIGHT}
-          rowKey={(r) => r.seq}
+          rowKey={rowKey}
           renderRow={(r) => <Line row={r} query={query} />}
           follow={follow}
           onFollowChange={setFollow}
@@ -88,11 +97,38 @@ export function LogView({ feed, label, emptyText }: Props) {
   )
 }
 
+const rowKey = (r: LogRow): number => r.seq
+
 function Line({ row, query }: { row: LogRow; query: string }) {
+  const e = row.entry
   return (
-    <span className={`logline logline-${row.tone}`}>
-      <span className="logline-time">{clockTime(row.time)}</span>
-      <Highlight text={row.text} query={query} />
+    <span
+      className={`logline logline-${row.tone}${row.time !== null ? ' logline-timed' : ''}`}
+      // The structured line's raw text stays at hand.
+      title={e ? row.text : undefined}
+    >
+      {row.time !== null && <span className="logline-time">{clockTime(row.time)}</span>}
+      {e ? (
+        <>
+          <span className="logline-level">{e.level.toUpperCase().padEnd(5)}</span>{' '}
+          {e.scope && (
+            <>
+              <span className="logline-scope">
+                <Highlight text={e.scope} query={query} />
+              </span>{' '}
+            </>
+          )}
+          <Highlight text={e.message} query={query} />
+          {e.fields.length > 0 && (
+            <span className="logline-fields">
+              {'  '}
+              <Highlight text={e.fields.join(' ')} query={query} />
+            </span>
+          )}
+        </>
+      ) : (
+        <Highlight text={row.text} query={query} />
+      )}
     </span>
   )
 }

@@ -88,7 +88,7 @@ describe('settings', () => {
     await waitFor(() => expect(save().disabled).toBe(false))
     fireEvent.click(save())
     await waitFor(() => expect(screen.getByText(/Saved/)).toBeTruthy())
-    expect(fake.callsOf('manifest.save')).toEqual([{ text: good }])
+    expect(fake.callsOf('manifest.save')).toEqual([{ text: good, baseVersion: 'sha256:1' }])
   })
 
   it('shows a save the backend refuses with its issues, path and line, until the text changes', async () => {
@@ -106,6 +106,101 @@ describe('settings', () => {
     expect(save.disabled).toBe(true)
     fireEvent.change(editor, { target: { value: `${BAD}# edited\n` } })
     await waitFor(() => expect(screen.queryByRole('list', { name: 'Manifest issues' })).toBeNull())
+  })
+
+  describe('when the file changes on disk', () => {
+    const ONE = 'version: 1\nagents:\n  claude:\n    description: one\n    image: node:22\n'
+    const TWO = `${ONE}  other:\n    image: node:22\n`
+    const MINE = ONE.replace('description: one', 'description: mine')
+
+    /** A manifest file another editor can change, saved like the backend does: only over its version. */
+    function diskBackend() {
+      let n = 1
+      const disk = { text: ONE, version: 'sha256:1' }
+      const fake = manifestBackend()
+        .method('manifest.validate', () => ({ valid: true, issues: [] }))
+        .method('manifest.get', () => makeManifest({ ...disk }))
+        .method('manifest.save', ({ text, baseVersion }) => {
+          if (baseVersion !== disk.version) {
+            throw new RpcError(
+              'CONFLICT',
+              'manifest not saved: /c/manifest.yaml changed on disk since it was opened',
+            )
+          }
+          Object.assign(disk, { text, version: `sha256:${++n}` })
+          return makeManifest({ ...disk })
+        })
+      const elsewhere = (text: string): void => {
+        Object.assign(disk, { text, version: `sha256:${++n}` })
+      }
+      return { fake, disk, elsewhere }
+    }
+
+    /** Opens Settings on ONE, lets another editor write TWO, then edits ONE and saves: refused. */
+    async function saveOverChange() {
+      const { fake, disk, elsewhere } = diskBackend()
+      mount(<App />, fake, '#/settings')
+      const editor = (await screen.findByLabelText('Manifest text')) as HTMLTextAreaElement
+      expect(editor.value).toBe(ONE)
+      elsewhere(TWO)
+      fireEvent.change(editor, { target: { value: MINE } })
+      const save = screen.getByRole('button', { name: 'Save manifest' }) as HTMLButtonElement
+      await waitFor(() => expect(save.disabled).toBe(false))
+      fireEvent.click(save)
+      const alert = await screen.findByText(/changed on disk since it was opened/, {
+        selector: '.notice-message',
+      })
+      expect(disk.text).toBe(TWO)
+      expect(editor.value).toBe(MINE)
+      return { fake, disk, editor, notice: alert.closest('.notice') as HTMLElement }
+    }
+
+    it("refuses to save over it and can load the file's version instead", async () => {
+      const { editor, notice } = await saveOverChange()
+      expect(screen.queryByText(/Saved/)).toBeNull()
+      fireEvent.click(within(notice).getByRole('button', { name: "Load the file's version" }))
+      await waitFor(() => expect(editor.value).toBe(TWO))
+      expect(screen.queryByText(/changed on disk/)).toBeNull()
+      expect(
+        (screen.getByRole('button', { name: 'Save manifest' }) as HTMLButtonElement).disabled,
+      ).toBe(true)
+    })
+
+    it('overwrites it when asked, based on the version now on disk', async () => {
+      const { fake, disk, notice } = await saveOverChange()
+      const overwrite = within(notice).getByRole('button', {
+        name: 'Overwrite',
+      }) as HTMLButtonElement
+      await waitFor(() => expect(overwrite.disabled).toBe(false))
+      fireEvent.click(overwrite)
+      await waitFor(() => expect(screen.getByText(/Saved/)).toBeTruthy())
+      expect(disk.text).toBe(MINE)
+      expect(fake.callsOf('manifest.save').map((c) => c.baseVersion)).toEqual([
+        'sha256:1',
+        'sha256:2',
+      ])
+      expect(screen.queryByText(/changed on disk/)).toBeNull()
+    })
+
+    it('shows the new text by itself when nothing is unsaved, and warns over unsaved edits', async () => {
+      const { fake, elsewhere } = diskBackend()
+      mount(<App />, fake, '#/settings')
+      const editor = (await screen.findByLabelText('Manifest text')) as HTMLTextAreaElement
+      expect(editor.value).toBe(ONE)
+      // The user edits the file in another editor, then comes back to the window.
+      elsewhere(TWO)
+      fireEvent.focus(window)
+      await waitFor(() => expect(editor.value).toBe(TWO))
+
+      fireEvent.change(editor, { target: { value: `${TWO}# mine\n` } })
+      elsewhere(ONE)
+      fireEvent.focus(window)
+      expect(await screen.findByText('Saving your edits would undo that change.')).toBeTruthy()
+      expect(editor.value).toBe(`${TWO}# mine\n`)
+      const save = screen.getByRole('button', { name: 'Save manifest' }) as HTMLButtonElement
+      expect(save.disabled).toBe(true)
+      expect(fake.callsOf('manifest.save')).toEqual([])
+    })
   })
 
   it('changes the theme and binary paths through settings.update', async () => {

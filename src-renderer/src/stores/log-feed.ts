@@ -4,13 +4,18 @@ import type { RpcError, RpcErrorShape } from '../../../src-shared/rpc/errors'
 import { call, follow } from '../lib/backend'
 import { toErrorShape } from '../lib/errors'
 import { formatBytes } from '../lib/format'
+import { entryTone, parseJsonLog, type LogEntry } from '../lib/log-entry'
 
 export interface LogRow {
   /** Unique within the feed (React keys, stable across trimming). */
   seq: number
-  time: string
+  /** When it happened; null when the line has no time of its own. */
+  time: string | null
+  /** The line as written (what the filter searches). */
   text: string
-  tone: 'plain' | 'allow' | 'deny'
+  tone: 'plain' | 'allow' | 'deny' | 'warn' | 'error'
+  /** A structured (JSON) line's parts, shown instead of the raw text. */
+  entry?: LogEntry
 }
 
 export interface LogFeedState {
@@ -55,7 +60,13 @@ export function appendCapped(state: LogFeedState, rows: LogRow[], cap = LOG_CAP)
 export function createBottleLogFeed(id: string, source: LogSource): LogFeed {
   const store = createStore<LogFeedState>(emptyState)
   let seq = 0
-  const toRow = (l: LogLine): LogRow => ({ seq: seq++, time: l.time, text: l.text, tone: 'plain' })
+  const toRow = (l: LogLine): LogRow => {
+    // The VM console has no timestamps: its lines carry when the backend read them, not when they happened.
+    if (source === 'console') return { seq: seq++, time: null, text: l.text, tone: 'plain' }
+    const entry = source === 'bundle' ? parseJsonLog(l.text) : null
+    if (!entry) return { seq: seq++, time: l.time, text: l.text, tone: 'plain' }
+    return { seq: seq++, time: entry.time ?? l.time, text: l.text, tone: entryTone(entry), entry }
+  }
   const start = (): (() => void) => {
     let generation = 0
     let held: LogLine[] | null = null

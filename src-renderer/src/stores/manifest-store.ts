@@ -17,9 +17,13 @@ export function startManifestFeed(): () => void {
   })
 }
 
-/** Saves manifest text; on success the store holds the saved state. Rejects with the refusal. */
-export async function saveManifest(text: string): Promise<ManifestState> {
-  const saved = await call('manifest.save', { text })
+/**
+ * Saves manifest text over `baseVersion` (the version the edits started from);
+ * on success the store holds the saved state. Rejects with the refusal
+ * (CONFLICT when the file changed on disk since).
+ */
+export async function saveManifest(text: string, baseVersion: string): Promise<ManifestState> {
+  const saved = await call('manifest.save', { text, baseVersion })
   useManifest.setState({ status: 'ready', data: saved, error: null })
   return saved
 }

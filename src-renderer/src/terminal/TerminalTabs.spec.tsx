@@ -9,6 +9,7 @@ import type { FakeSink } from '../test-support/fake-backend'
 import { makeBottle, makeSession } from '../test-support/factories'
 import { baseBackend, flush, mount, unmountAll } from '../test-support/render-app'
 import type { TerminalPaneProps } from './TerminalPane'
+import { AT_CAP_HINT } from './session-list'
 
 /** Keys that reached the terminal, per session. */
 const typed: string[] = []
@@ -35,6 +36,7 @@ vi.mock('./TerminalPane', () => ({
 afterEach(() => {
   unmountAll()
   typed.length = 0
+  window.sessionStorage.clear()
 })
 
 function withSessions(sessions: SessionInfo[] | null) {
@@ -169,5 +171,125 @@ describe('terminal tabs', () => {
     expect(
       within(screen.getByRole('tablist', { name: 'Sessions' })).getAllByRole('tab'),
     ).toHaveLength(3)
+  })
+
+  it('asks before the × or Delete ends a running agent; shells close at once', async () => {
+    const { fake } = withSessions([
+      makeSession('agent', { kind: 'agent', title: 'agent' }),
+      makeSession('sh', { title: 'shell' }),
+    ])
+    fake.method('sessions.close', () => ({}))
+    mount(<App />, fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^shell/ })
+    const closeButton = (name: string): HTMLElement =>
+      tab(name).parentElement!.querySelector<HTMLElement>('.terminal-tab-close')!
+
+    fireEvent.click(closeButton('agent'))
+    let dialog = await screen.findByRole('dialog', { name: 'End the agent?' })
+    expect(dialog.textContent).toContain('The bottle keeps running; New session starts it again.')
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    await act(() => flush())
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(fake.callsOf('sessions.close')).toEqual([])
+
+    // Delete on the agent's tab asks too; End agent ends it.
+    tab('agent').focus()
+    fireEvent.keyDown(tab('agent'), { key: 'Delete' })
+    dialog = await screen.findByRole('dialog', { name: 'End the agent?' })
+    expect(fake.callsOf('sessions.close')).toEqual([])
+    fireEvent.click(within(dialog).getByRole('button', { name: 'End agent' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(fake.callsOf('sessions.close')).toEqual([{ sessionId: 'agent' }])
+
+    fireEvent.click(closeButton('shell'))
+    await act(() => flush())
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(fake.callsOf('sessions.close')).toEqual([{ sessionId: 'agent' }, { sessionId: 'sh' }])
+  })
+
+  it('keeps the dialog open with the reason when ending the agent fails', async () => {
+    const { fake } = withSessions([makeSession('agent', { kind: 'agent' })])
+    fake.method('sessions.close', () => {
+      throw new RpcError('NOT_FOUND', 'no session agent')
+    })
+    mount(<App />, fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^agent/ })
+    tab('agent').focus()
+    fireEvent.keyDown(tab('agent'), { key: 'Delete' })
+    const dialog = await screen.findByRole('dialog', { name: 'End the agent?' })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'End agent' }))
+    expect(await within(dialog).findByText('no session agent')).toBeTruthy()
+  })
+
+  it('comes back to the chosen session after a reload, per bottle', async () => {
+    const sessions = [makeSession('a'), makeSession('bb'), makeSession('ccc')]
+    const first = withSessions(sessions)
+    mount(<App />, first.fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^ccc/ })
+    expect(selected()).toEqual(['a'])
+    fireEvent.click(tab('ccc'))
+    expect(selected()).toEqual(['ccc'])
+    unmountAll()
+
+    const again = withSessions(sessions)
+    mount(<App />, again.fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^ccc/ })
+    expect(selected()).toEqual(['ccc'])
+    // Gone since: the usual first choice.
+    unmountAll()
+    const without = withSessions([makeSession('a'), makeSession('bb')])
+    mount(<App />, without.fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^bb/ })
+    expect(selected()).toEqual(['a'])
+  })
+
+  it('turns New session and New shell off at the bottle’s session cap, saying why', async () => {
+    const six = ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff'].map((id) => makeSession(id))
+    const { fake, sinks } = withSessions(six)
+    mount(<App />, fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^ffffff/ })
+    const newSession = screen.getByRole('button', { name: 'New session' }) as HTMLButtonElement
+    const newShell = screen.getByRole('button', { name: 'New shell' }) as HTMLButtonElement
+    expect(newSession.disabled).toBe(true)
+    expect(newShell.disabled).toBe(true)
+    expect(newSession.title).toBe(AT_CAP_HINT)
+    expect(AT_CAP_HINT).toContain('at most 6 sessions')
+    // One ends: room again.
+    await act(async () => {
+      sinks[0]!.emit({
+        kind: 'upsert',
+        session: makeSession('a', { state: 'exited', exitCode: 0 }),
+      })
+      await flush()
+    })
+    expect(newSession.disabled).toBe(false)
+    expect(newSession.title).toBe('')
+  })
+
+  it('says the cap plainly when the backend refuses one more session', async () => {
+    const { fake } = withSessions([makeSession('a')])
+    fake.method('sessions.open', () => {
+      throw new RpcError(
+        'PRECONDITION',
+        'this bottle already has 6 sessions: close one first (smolvm allows 8 connections per VM)',
+        { sessions: 6, max: 6 },
+      )
+    })
+    mount(<App />, fake, '#/bottles/b1/terminal')
+    await screen.findByRole('tab', { name: /^a/ })
+    fireEvent.click(screen.getByRole('button', { name: 'New shell' }))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toBe(AT_CAP_HINT)
+    expect(alert.textContent).not.toContain('smolvm')
+  })
+
+  it('keeps a long title on one line in its own element, whole in the tooltip', async () => {
+    const { fake } = withSessions([makeSession('a', { title: 'agent with a very long title 2' })])
+    mount(<App />, fake, '#/bottles/b1/terminal')
+    const t = await screen.findByRole('tab', { name: /^agent with/ })
+    expect(t.querySelector('.terminal-tab-label')?.textContent).toBe(
+      'agent with a very long title 2',
+    )
+    expect(t.title).toContain('agent with a very long title 2')
   })
 })

@@ -1,12 +1,20 @@
-import { useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import type { SessionInfo, SessionKind } from '../../../src-shared/contract'
 import type { RpcClient } from '../../../src-shared/rpc/client'
 import { useRovingTabs } from '../components/roving-tabs'
 import { Loading } from '../components/States'
 import { panelId, tabId } from '../components/Tabs'
 import { useBottleSessions, useSessions } from '../stores/sessions-store'
+import { EndAgentDialog } from './EndAgentDialog'
 import { TerminalPane, type TerminalPaneHandle } from './TerminalPane'
-import { defaultSession, sessionStateLabel } from './session-list'
+import {
+  AT_CAP_HINT,
+  atSessionCap,
+  defaultSession,
+  openErrorMessage,
+  sessionStateLabel,
+} from './session-list'
+import { rememberSession, rememberedSession } from './session-memory'
 
 export interface TerminalTabsProps {
   client: RpcClient
@@ -25,8 +33,10 @@ const ID_PREFIX = 'session'
 
 /**
  * A bottle's sessions as tabs (from the sessions store): state per tab, "New
- * session" / "New shell", close (running) or dismiss (ended). Only the selected
- * tab has a terminal; switching back starts it from the backend's snapshot.
+ * session" / "New shell" (off at the bottle's cap), close (running; a running
+ * agent only once confirmed) or dismiss (ended). Only the selected tab has a
+ * terminal; switching back starts it from the backend's snapshot. The chosen
+ * tab is remembered per bottle across reloads.
  * Keyboard: ←/→, Home and End on the tabs; Delete closes or dismisses the
  * focused one; F6 (and Enter) go to the terminal, F6 there comes back.
  */
@@ -34,14 +44,33 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
   const sessions = useBottleSessions(bottleId)
   const loaded = useSessions((s) => s.loaded)
   const feedError = useSessions((s) => s.error)
-  const [chosen, setChosen] = useState<string | null>(null)
+  const [choice, setChoice] = useState(() => ({ bottleId, id: rememberedSession(bottleId) }))
+  const chosen = choice.bottleId === bottleId ? choice.id : rememberedSession(bottleId)
   const [error, setError] = useState<string | null>(null)
   const [opening, setOpening] = useState(false)
+  /** The running agent whose close waits for a yes. */
+  const [confirming, setConfirming] = useState<string | null>(null)
   // A pane takes the focus when it comes from a click or "New …", not while arrowing through the tabs.
   const [paneFocus, setPaneFocus] = useState(true)
   const pane = useRef<TerminalPaneHandle>(null)
 
+  const setChosen = (id: string): void => {
+    setChoice({ bottleId, id })
+    rememberSession(bottleId, id)
+  }
   const active = sessions.find((s) => s.id === chosen) ?? defaultSession(sessions)
+  const atCap = atSessionCap(sessions)
+  const toConfirm = sessions.find((s) => s.id === confirming && s.state === 'running')
+
+  // The selected tab stays in view when the tabs scroll (narrow windows, a reload onto a later tab).
+  const activeId = active?.id
+  useEffect(() => {
+    if (!activeId) return
+    document.getElementById(tabId(ID_PREFIX, activeId))?.scrollIntoView?.({
+      block: 'nearest',
+      inline: 'nearest',
+    })
+  }, [activeId])
   const roving = useRovingTabs(
     sessions.map((s) => s.id),
     active?.id,
@@ -60,12 +89,16 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
         setPaneFocus(true)
         setChosen(s.id)
       })
-      .catch((e: Error) => setError(e.message))
+      .catch((e: unknown) => setError(openErrorMessage(e)))
       .finally(() => setOpening(false))
   }
 
   const end = (s: SessionInfo): void => {
     setError(null)
+    if (s.state === 'running' && s.kind === 'agent') {
+      setConfirming(s.id)
+      return
+    }
     const done =
       s.state === 'running'
         ? client.call('sessions.close', { sessionId: s.id })
@@ -161,7 +194,7 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
                   aria-selected={selected}
                   aria-controls={selected ? panelId(ID_PREFIX, s.id) : undefined}
                   tabIndex={selected ? 0 : -1}
-                  title={`${sessionStateLabel(s)} · Delete ${running ? 'closes it' : 'dismisses it'}`}
+                  title={`${s.title} · ${sessionStateLabel(s)} · Delete ${running ? 'closes it' : 'dismisses it'}`}
                   onClick={() => {
                     setPaneFocus(true)
                     setChosen(s.id)
@@ -169,8 +202,8 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
                   }}
                 >
                   <span className="terminal-tab-dot" aria-hidden="true" />
-                  {s.title}
-                  <span className="terminal-tab-state">{running ? '' : sessionStateLabel(s)}</span>
+                  <span className="terminal-tab-label">{s.title}</span>
+                  {!running && <span className="terminal-tab-state">{sessionStateLabel(s)}</span>}
                 </button>
                 {/* For the mouse; the keyboard's way is Delete on the tab. */}
                 <button
@@ -178,7 +211,13 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
                   className="terminal-tab-close"
                   tabIndex={-1}
                   aria-hidden="true"
-                  title={running ? 'Close (ends the process)' : 'Dismiss (forgets its scrollback)'}
+                  title={
+                    running
+                      ? s.kind === 'agent'
+                        ? 'End the agent (asks first)'
+                        : 'Close (ends the process)'
+                      : 'Dismiss (forgets its scrollback)'
+                  }
                   onClick={() => end(s)}
                 >
                   ×
@@ -195,10 +234,20 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
             <kbd>{SWITCH_KEY}</kbd>
             <span className="terminal-keys-text"> terminal ⇄ tabs</span>
           </span>
-          <button type="button" disabled={!canOpen || opening} onClick={() => open('agent')}>
+          <button
+            type="button"
+            disabled={!canOpen || opening || atCap}
+            title={canOpen && atCap ? AT_CAP_HINT : undefined}
+            onClick={() => open('agent')}
+          >
             New session
           </button>
-          <button type="button" disabled={!canOpen || opening} onClick={() => open('shell')}>
+          <button
+            type="button"
+            disabled={!canOpen || opening || atCap}
+            title={canOpen && atCap ? AT_CAP_HINT : undefined}
+            onClick={() => open('shell')}
+          >
             New shell
           </button>
         </div>
@@ -214,6 +263,9 @@ export function TerminalTabs({ client, bottleId, canOpen = true }: TerminalTabsP
         </p>
       )}
       {body}
+      {toConfirm && (
+        <EndAgentDialog client={client} session={toConfirm} onDone={() => setConfirming(null)} />
+      )}
     </div>
   )
 }

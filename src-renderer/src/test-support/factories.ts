@@ -89,6 +89,7 @@ export function makeManifest(over: Partial<ManifestState> = {}): ManifestState {
   return {
     path: '/home/me/.config/bot-bottle/manifest.yaml',
     text: 'version: 1\nagents:\n  claude:\n    image: node:22\n',
+    version: 'sha256:1',
     valid: true,
     issues: [],
     agents: [

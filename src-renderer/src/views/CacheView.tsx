@@ -50,7 +50,7 @@ export function CacheView() {
           Prune unused
         </button>
       </header>
-      {data && <p className="muted small mono">{data.dir}</p>}
+      {data && <p className="muted small mono cache-dir">{data.dir}</p>}
       {error && (
         <ErrorNotice
           error={error}
@@ -76,7 +76,9 @@ export function CacheView() {
             <thead>
               <tr>
                 <th scope="col">Image</th>
-                <th scope="col">Digest</th>
+                <th scope="col" className="cache-digest">
+                  Digest
+                </th>
                 <th scope="col">Size</th>
                 <th scope="col">Last used</th>
                 <th scope="col">
@@ -87,14 +89,14 @@ export function CacheView() {
             <tbody>
               {entries.map((e) => (
                 <tr key={e.key} data-key={e.key}>
-                  <td className="mono" title={e.path}>
+                  <td className="mono cache-image" title={imageTitle(e)}>
                     {e.imageRef}
                   </td>
-                  <td className="mono" title={e.digest ?? undefined}>
+                  <td className="mono cache-digest" title={e.digest ?? undefined}>
                     {e.digest ? shortDigest(e.digest) : '—'}
                   </td>
-                  <td>{formatBytes(e.sizeBytes)}</td>
-                  <td>{formatAgo(e.lastUsedAt, now)}</td>
+                  <td className="cache-figure">{formatBytes(e.sizeBytes)}</td>
+                  <td className="cache-figure">{formatAgo(e.lastUsedAt, now)}</td>
                   <td className="cell-actions">
                     {e.inUse ? (
                       <span
@@ -150,6 +152,11 @@ export function CacheView() {
       )}
     </div>
   )
+}
+
+/** The image's tooltip: where it is, and its digest (the column that narrow windows leave out). */
+function imageTitle(e: CacheEntry): string {
+  return e.digest ? `${e.path}\n${e.digest}` : e.path
 }
 
 function shortDigest(d: string): string {

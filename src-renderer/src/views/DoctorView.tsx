@@ -2,17 +2,20 @@ import { useEffect } from 'react'
 import type { PreflightCheck } from '../../../src-shared/contract'
 import { ErrorNotice } from '../components/ErrorNotice'
 import { Loading } from '../components/States'
-import { runDoctor, useDoctor } from '../stores/doctor-store'
+import { checkedPaths, refreshDoctor, runDoctor, useDoctor } from '../stores/doctor-store'
+import { useSettings } from '../stores/settings-store'
 
 const ICONS: Record<PreflightCheck['status'], string> = { ok: '✓', warn: '!', fail: '✕' }
 
-/** Preflight: whether this machine can run bottles, and what to do when it cannot. */
+/**
+ * Preflight: whether this machine can run bottles, and what to do when it
+ * cannot. Checked again by itself when the smolvm or docker path changes.
+ */
 export function DoctorView() {
   const { status, data, error } = useDoctor()
+  const paths = useSettings((s) => checkedPaths(s.settings))
 
-  useEffect(() => {
-    if (useDoctor.getState().status === 'idle') void runDoctor()
-  }, [])
+  useEffect(() => refreshDoctor(), [paths])
 
   const problems = data?.checks.filter((c) => c.status !== 'ok').length ?? 0
   return (

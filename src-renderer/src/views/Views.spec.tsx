@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheEntry } from '../../../src-shared/contract'
 import { RpcError } from '../../../src-shared/rpc/errors'
 import { App } from '../App'
+import { SETTINGS } from '../test-support/factories'
 import { baseBackend, mount, unmountAll } from '../test-support/render-app'
 
 afterEach(unmountAll)
@@ -36,6 +37,75 @@ describe('doctor', () => {
     expect(screen.getByText(/1 problem to fix/)).toBeTruthy()
     fireEvent.click(screen.getByRole('button', { name: 'Run again' }))
     await waitFor(() => expect(runs).toBe(2))
+  })
+
+  /** A backend whose smolvm check passes only for the smolvm path in its settings being unset. */
+  function settingsBackend() {
+    let settings = SETTINGS
+    const fake = baseBackend()
+      .topic('settings.changed', (_p, sink) => sink.emit(settings))
+      .method('settings.update', (patch) => {
+        settings = { ...settings, ...patch }
+        fake.emit('settings.changed', settings)
+        return settings
+      })
+      .method('preflight.run', () => {
+        const bad = settings.smolvmPath !== null
+        return {
+          ok: !bad,
+          smolvmVersion: bad ? null : '1.9.3',
+          checks: [
+            bad
+              ? {
+                  id: 'smolvm',
+                  label: 'smolvm',
+                  status: 'fail' as const,
+                  detail: `${settings.smolvmPath} does not exist`,
+                  fix: 'Install smolvm, or set its path in Settings.',
+                }
+              : {
+                  id: 'smolvm',
+                  label: 'smolvm',
+                  status: 'ok' as const,
+                  detail: 'smolvm 1.9.3',
+                  fix: null,
+                },
+          ],
+        }
+      })
+    return fake
+  }
+
+  it('checks again by itself after the smolvm path is changed in Settings', async () => {
+    const fake = settingsBackend()
+    mount(<App />, fake, '#/doctor')
+    expect(await screen.findByText('Everything needed to run bottles is in place.')).toBeTruthy()
+    expect(fake.callsOf('preflight.run')).toHaveLength(1)
+
+    window.location.hash = '#/settings'
+    fireEvent.change(await screen.findByLabelText('smolvm binary'), {
+      target: { value: '/nowhere/smolvm' },
+    })
+    fireEvent.click(screen.getByRole('button', { name: 'Save paths' }))
+    await waitFor(() => expect(fake.callsOf('settings.update')).toHaveLength(1))
+
+    window.location.hash = '#/doctor'
+    expect(await screen.findByText('/nowhere/smolvm does not exist')).toBeTruthy()
+    expect(screen.queryByText('Everything needed to run bottles is in place.')).toBeNull()
+    expect(fake.callsOf('preflight.run')).toHaveLength(2)
+  })
+
+  it('checks again when the paths change while it is shown, and not for other settings', async () => {
+    const fake = settingsBackend()
+    mount(<App />, fake, '#/doctor')
+    await screen.findByText('Everything needed to run bottles is in place.')
+    // E.g. from the CLI or another window: only settings.changed tells.
+    fake.emit('settings.changed', { ...SETTINGS, theme: 'dark' })
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'))
+    expect(fake.callsOf('preflight.run')).toHaveLength(1)
+    await fake.current!.call('settings.update', { smolvmPath: '/nowhere/smolvm' })
+    expect(await screen.findByText('/nowhere/smolvm does not exist')).toBeTruthy()
+    expect(fake.callsOf('preflight.run')).toHaveLength(2)
   })
 
   it('says when the checks are not available', async () => {
