@@ -338,6 +338,30 @@ test('at menu-bar popover size the list and the bottle take turns', async ({
   await row(page, id).focus()
   await page.keyboard.press('Enter')
   await expect(page).toHaveURL(new RegExp(`#/bottles/${id}$`))
+
+  // Its terminal: the tabs keep to one line and the actions stay in the window.
+  await page.goto(`${backend.url}#/bottles/${id}/terminal`)
+  const tab = page.locator('.terminal-tab [role="tab"]').first()
+  await expect(tab).toBeVisible({ timeout: 30_000 })
+  const inWindow = async (selector: string): Promise<boolean> =>
+    page.evaluate(
+      (sel) =>
+        [...document.querySelectorAll(sel)].every(
+          (e) => e.getBoundingClientRect().right <= window.innerWidth,
+        ),
+      selector,
+    )
+  const lineHeight = await tab.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight) || 20)
+  expect((await tab.boundingBox())!.height).toBeLessThan(lineHeight * 2)
+  expect(await inWindow('.terminal-actions button')).toBe(true)
+  await keepScreenshot(page, 'popover-terminal')
+  // The pack cache: Prune is reachable without scrolling sideways.
+  await page.goto(`${backend.url}#/cache`)
+  const prune = page.getByRole('button', { name: /^Prune/ }).first()
+  await expect(prune).toBeVisible()
+  expect(await inWindow('button')).toBe(true)
+  await keepScreenshot(page, 'popover-cache')
+  await page.goto(`${backend.url}#/bottles/${id}`)
   await stopBottle(page, id)
   expect(consoleErrors).toEqual([])
 })
