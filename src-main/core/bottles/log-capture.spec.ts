@@ -13,6 +13,7 @@ import { CAPTURE_BYTES, CapturedLogs, lastBytes } from './log-capture'
 import { MetadataStore, type BottleRecord } from './metadata'
 import { RecordKeeper } from './record-keeper'
 import { teardownResources } from './teardown'
+import { makeRecord } from './testing-records'
 
 const SECRET = 'sk-kept-log-secret-41d2'
 
@@ -26,38 +27,13 @@ function keptRecord(
       ? { ...s, startedAt: o.run ?? null }
       : s,
   )
-  return {
-    schema: 1,
-    homeId: 'h',
-    ownerPid: null,
-    resources: [],
-    secretKeys: [],
-    sessionCommand: ['sh'],
-    setupDone: false,
-    cpus: 1,
-    memoryMib: 512,
+  return makeRecord(id, {
     bottle: {
-      id,
-      agent: 'tester',
-      projectDir: '/tmp',
-      copyWorkdir: false,
-      machineName: `claude-bottle-${id}`,
-      workdir: '/workspace',
       state: o.state ?? 'stopped',
-      stateDetail: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      startedAt: null,
-      endedAt: null,
-      network: null,
       bundle: o.bundle ? { container: `claude-bottle-${id}-bundle`, image: 'i' } : null,
-      pack: null,
-      env: [],
-      egress: [],
-      smolvmVersion: null,
       steps,
-      error: null,
     },
-  }
+  })
 }
 
 describe('kept logs of a torn-down bottle', () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nullLogger } from '../base/logger'
 import { MetadataStore, type BottleRecord } from './metadata'
 import { RecordKeeper } from './record-keeper'
+import { makeRecord } from './testing-records'
 
 /** A store whose readAll can be held open, to interleave local writes with a reload. */
 class GatedStore extends MetadataStore {
@@ -13,41 +14,6 @@ class GatedStore extends MetadataStore {
     const records = await super.readAll()
     if (this.gate) await this.gate
     return records
-  }
-}
-
-function record(id: string): BottleRecord {
-  return {
-    schema: 1,
-    homeId: 'h',
-    ownerPid: null,
-    resources: [],
-    secretKeys: [],
-    sessionCommand: ['sh'],
-    setupDone: false,
-    cpus: 1,
-    memoryMib: 512,
-    bottle: {
-      id,
-      agent: 'tester',
-      projectDir: '/tmp',
-      copyWorkdir: false,
-      machineName: `claude-bottle-${id}`,
-      workdir: '/workspace',
-      state: 'running',
-      stateDetail: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      startedAt: null,
-      endedAt: null,
-      network: null,
-      bundle: null,
-      pack: null,
-      env: [],
-      egress: [],
-      smolvmVersion: null,
-      steps: [],
-      error: null,
-    },
   }
 }
 
@@ -68,14 +34,14 @@ describe('RecordKeeper.reload', () => {
     store.gate = new Promise<void>((r) => (release = r))
     const reloading = keeper.reload()
     await new Promise((r) => setTimeout(r, 20)) // the read has happened; the reload waits
-    await keeper.create(record('fresh-1'))
+    await keeper.create(makeRecord('fresh-1'))
     release()
     await reloading
     expect(keeper.has('fresh-1')).toBe(true)
   })
 
   it('keeps a local write made while it was reading over the older disk image', async () => {
-    await keeper.create(record('b-1'))
+    await keeper.create(makeRecord('b-1'))
     let release!: () => void
     store.gate = new Promise<void>((r) => (release = r))
     const reloading = keeper.reload()
@@ -90,14 +56,14 @@ describe('RecordKeeper.reload', () => {
   })
 
   it('still drops a bottle another process removed', async () => {
-    await keeper.create(record('gone-1'))
+    await keeper.create(makeRecord('gone-1'))
     await store.delete('gone-1')
     await keeper.reload()
     expect(keeper.has('gone-1')).toBe(false)
   })
 
   it('picks up a bottle another process created', async () => {
-    await store.write(record('theirs-1'))
+    await store.write(makeRecord('theirs-1'))
     await keeper.reload()
     expect(keeper.has('theirs-1')).toBe(true)
   })
@@ -112,7 +78,7 @@ describe('RecordKeeper secrets', () => {
       const keeper = new RecordKeeper(store, () => [secret])
       const announced: string[] = []
       keeper.onEvent((e) => announced.push(JSON.stringify(e)))
-      await keeper.create(record('b1'))
+      await keeper.create(makeRecord('b1'))
       const error = {
         code: 'COMMAND_FAILED' as const,
         message: `setup failed: curl: (22) key ${secret} refused`,

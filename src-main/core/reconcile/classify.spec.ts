@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { BottleState } from '../../../src-shared/contract'
 import type { BottleRecord } from '../bottles/metadata'
 import type { Observation } from '../bottles/observe'
+import { makeRecord } from '../bottles/testing-records'
 import type { ContainerInfo, NetworkInfo } from '../docker/types'
 import { initialSteps } from '../launch/steps'
 import { resourceLabels, resourceNames } from '../plan/names'
@@ -13,10 +14,8 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z')
 
 function record(id: string, state: BottleState, over: Partial<BottleRecord> = {}): BottleRecord {
   const n = resourceNames(id)
-  return {
-    schema: 1,
+  return makeRecord(id, {
     homeId: HOME,
-    ownerPid: null,
     resources:
       state === 'running'
         ? [
@@ -25,34 +24,19 @@ function record(id: string, state: BottleState, over: Partial<BottleRecord> = {}
             { kind: 'machine', name: n.machine, state: 'created' },
           ]
         : [],
-    secretKeys: [],
-    sessionCommand: ['sh'],
     setupDone: true,
-    cpus: 1,
-    memoryMib: 512,
+    ...over,
     bottle: {
-      id,
-      agent: 'tester',
       projectDir: `/p/${id}`,
-      copyWorkdir: false,
       machineName: n.machine,
-      workdir: '/workspace',
       state,
-      stateDetail: null,
       createdAt: new Date(T0 - 60_000).toISOString(),
       startedAt: state === 'running' ? new Date(T0 - 30_000).toISOString() : null,
-      endedAt: null,
-      network: null,
-      bundle: null,
-      pack: null,
-      env: [],
-      egress: [],
       smolvmVersion: '1.9.3',
       steps: initialSteps(),
-      error: null,
+      ...over.bottle,
     },
-    ...over,
-  }
+  })
 }
 
 function vm(id: string, state: string): MachineInfo {
