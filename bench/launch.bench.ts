@@ -1,10 +1,10 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Bottle, StepId } from '../src-shared/contract'
 import { pathToFileURL } from 'node:url'
 import type * as TestImages from '../scripts/build-test-images.mjs'
 import { createBackend, type Backend } from '../src-main/core/backend'
-import { homeLabels } from '../src-main/core/plan/names'
+import { disposeBenchBackend } from './backend-cleanup'
 import type { BenchContext, BenchFigure } from './types'
 
 /**
@@ -130,16 +130,7 @@ export default async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     })
     return figures
   } finally {
-    await Promise.all(
-      backend.bottles.list().map((b) => backend.bottles.remove(b.id).catch(() => {})),
-    )
-    const docker = backend.tools.docker()
-    for (const c of await docker.containerList(homeLabels(backend.homeId)))
-      await docker.containerRemove(c.name)
-    for (const n of await docker.networkList(homeLabels(backend.homeId)))
-      await docker.networkRemove(n.name)
-    backend.dispose()
-    await rm(fakeHome, { recursive: true, force: true })
+    await disposeBenchBackend(backend, fakeHome)
   }
 }
 

@@ -5,6 +5,7 @@ import { buildTestImages, TEST_IMAGES } from '../../../scripts/build-test-images
 import { makeFakeHome, FAKE_SMOLVM, type FakeHome } from '../../../test-tools/fake-smolvm/harness'
 import type { Control } from '../../../test-tools/fake-smolvm/control'
 import { createBackend, type Backend } from '../backend'
+import { removeLabelled } from '../docker/testing'
 import { homeLabels } from '../plan/names'
 
 /** The bundle image `npm run build:test-images` builds (no registry needed). */
@@ -96,10 +97,7 @@ export async function makeTestBottles(o: {
     leftovers,
     async cleanup() {
       await backend.bottles.shutdown().catch(() => {})
-      const docker = backend.tools.docker()
-      const labels = homeLabels(backend.homeId)
-      for (const c of await docker.containerList(labels)) await docker.containerRemove(c.name)
-      for (const n of await docker.networkList(labels)) await docker.networkRemove(n.name)
+      await removeLabelled(backend.tools.docker(), homeLabels(backend.homeId))
       backend.dispose()
       await fake.cleanup()
       await rm(home, { recursive: true, force: true })
