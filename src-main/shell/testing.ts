@@ -13,6 +13,7 @@ import type {
 import { RpcClient } from '../../src-shared/rpc/client'
 import { RpcError } from '../../src-shared/rpc/errors'
 import { createMemoryTransportPair } from '../../src-shared/rpc/memory-transport'
+import { makeRecord } from '../core/bottles/testing-records'
 import { DEFAULT_SETTINGS } from '../core/config/settings-store'
 import { RpcServer, type MethodHandler, type MethodHandlers, type TopicSink } from '../rpc/server'
 
@@ -24,27 +25,15 @@ import { RpcServer, type MethodHandler, type MethodHandlers, type TopicSink } fr
 const T0 = '2025-01-01T10:00:00.000Z'
 
 export function makeBottle(p: Partial<Bottle> & { id: string }): Bottle {
-  return {
-    agent: 'claude',
-    projectDir: `/home/me/code/${p.id}`,
-    copyWorkdir: false,
-    machineName: `claude-bottle-${p.id}`,
-    workdir: '/workspace',
-    state: 'running',
-    stateDetail: null,
-    createdAt: T0,
-    startedAt: p.state === 'running' || p.state === undefined ? T0 : null,
-    endedAt: null,
-    network: null,
-    bundle: null,
-    pack: null,
-    env: [],
-    egress: [],
-    smolvmVersion: null,
-    steps: [],
-    error: null,
-    ...p,
-  }
+  return makeRecord(p.id, {
+    bottle: {
+      agent: 'claude',
+      projectDir: `/home/me/code/${p.id}`,
+      createdAt: T0,
+      startedAt: p.state === 'running' || p.state === undefined ? T0 : null,
+      ...p,
+    },
+  }).bottle
 }
 
 export function makeSession(
