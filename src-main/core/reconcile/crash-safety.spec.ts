@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StepId, type Bottle } from '../../../src-shared/contract'
+import { buildCli } from '../../../test-support/build-cli'
 import { need } from '../../../test-support/prereqs'
 import { createBackend, type Backend } from '../backend'
 import { makeTestBottles, type TestBottles } from '../bottles/testing'
@@ -13,7 +13,6 @@ import { STEP_LABELS } from '../launch/steps'
 
 // Subnet pool of this file: 10.213.196.0/23 (32 bottles).
 
-const ROOT = resolve(__dirname, '../../..')
 /** Each smolvm and docker step stays open long enough to be killed in the middle of. */
 const LATENCY = {
   'pack.create': 250,
@@ -41,19 +40,8 @@ describe.runIf(need('docker') && need('netns'))('crash safety', () => {
   const fresh: Backend[] = []
 
   beforeAll(async () => {
-    const dir = join(ROOT, 'out', 'test-cli')
-    await mkdir(dir, { recursive: true })
-    cli = join(dir, `cli-${process.pid}.cjs`)
-    await build({
-      entryPoints: [join(ROOT, 'src-main/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: cli,
-      external: ['node-pty', 'electron'],
-      logLevel: 'warning',
-    })
+    cli = await buildCli('crash-safety')
+    const dir = dirname(cli)
     // docker, logged and slowed down where a teardown or launch step creates or removes something.
     dockerLog = join(dir, `docker-${process.pid}.log`)
     const shim = join(dir, `docker-${process.pid}.sh`)
@@ -77,7 +65,7 @@ describe.runIf(need('docker') && need('netns'))('crash safety', () => {
     for (const b of fresh) b.dispose()
     await t?.cleanup()
     await Promise.all(
-      [cli, dockerLog, cli && cli.replace(/cli-(\d+)\.cjs$/, 'docker-$1.sh')].map(
+      [cli, dockerLog, cli && join(dirname(cli), `docker-${process.pid}.sh`)].map(
         (f) => f && rm(f, { force: true }),
       ),
     )
